@@ -1,0 +1,51 @@
+# One command per task; each creates .venv (pinned by requirements.lock) when missing.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+MANIFEST := dbt_project/target/manifest.json
+DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds -type f 2>/dev/null) dbt_project/dbt_project.yml dbt_project/profiles.yml
+
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+
+.PHONY: setup run test dev lint bench lock clean
+
+setup: $(MANIFEST)
+
+$(INSTALLED): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+# dagster-dbt reads the manifest when the definitions are imported.
+$(MANIFEST): $(INSTALLED) $(DBT_SOURCES)
+	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir . --project-dir .
+	touch $@
+
+$(DAGSTER_HOME):
+	mkdir -p $@
+
+run: setup $(DAGSTER_HOME)  ## generate the default data and run the daily pipeline through Dagster
+	$(BIN)/python -m pipelines.run
+
+test: setup  ## the whole test suite
+	$(BIN)/pytest
+
+dev: setup $(DAGSTER_HOME)  ## the Dagster UI on http://127.0.0.1:3000
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: setup  ## speed figures at 1M contacts, beside their lower bounds
+	$(BIN)/python -m benchmarks
+
+lock:  ## re-resolve pyproject.toml into requirements.lock
+	rm -rf /tmp/segmentation-lock-venv && $(PYTHON) -m venv /tmp/segmentation-lock-venv
+	/tmp/segmentation-lock-venv/bin/pip install --quiet .
+	/tmp/segmentation-lock-venv/bin/pip freeze --exclude customer-segmentation-engine > requirements.lock
+
+clean:
+	rm -rf $(VENV) data .dagster_home dbt_project/target dbt_project/logs .pytest_cache .ruff_cache .hypothesis

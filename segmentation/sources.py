@@ -1,0 +1,318 @@
+"""The landing contract: every CRM entity, its columns and the rules a row must pass.
+
+One place describes each entity. The generator writes these columns, the loader
+checks these rules (rejecting or repairing rows into the quarantine table), and the
+great-expectations suite of each loaded table is derived from the same spec.
+
+Timestamps (``*_at``) are naive UTC; dates are calendar dates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+EMAIL_PATTERN = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
+"""A deliberately plain email shape: one @, a dotted domain with a 2+ letter TLD."""
+
+PHONE_PATTERN = r"^\+62[0-9]{8,13}$"
+"""Indonesian mobile numbers in E.164 form (+62 then 8 to 13 digits)."""
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A column that must name an existing row of another entity of the same tenant."""
+
+    column: str
+    parent: str
+    parent_column: str
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One landing dataset and the rules its rows must pass to reach the clean table."""
+
+    name: str
+    key: tuple[str, ...]
+    columns: dict[str, str]
+    """Column name -> DuckDB type of the clean table."""
+    references: tuple[Reference, ...] = ()
+    happened_at: tuple[str, ...] = ()
+    """Timestamps of things that already happened: none may lie after the load time."""
+    accepted_values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Columns with a closed set of values (NULL allowed); another value rejects the row."""
+    formats: dict[str, str] = field(default_factory=dict)
+    """Column -> regex; a malformed value is set to NULL and kept in quarantine."""
+    newest_first_by: str | None = None
+    """On a duplicate key, the row with the latest value here is kept."""
+
+    @property
+    def table(self) -> str:
+        """Name of the clean table in the ``raw`` schema."""
+        return f"crm_{self.name}"
+
+    @property
+    def parents(self) -> tuple[str, ...]:
+        """Entities this one refers to, which must be loaded first."""
+        parents = {ref.parent for ref in self.references}
+        return tuple(sorted(parents))
+
+
+def _tenant_ref() -> Reference:
+    return Reference("cid", "tenants", "cid")
+
+
+def _contact_ref() -> Reference:
+    return Reference("contact_id", "contacts", "contact_id")
+
+
+ORDER_STATUSES = ("paid", "shipped", "completed", "cancelled", "refunded")
+UNCOUNTED_ORDER_STATUSES = ("cancelled", "refunded")
+CAMPAIGN_RECIPIENT_STATUSES = ("sent", "delivered", "read", "replied", "failed")
+
+ENTITIES: tuple[Entity, ...] = (
+    Entity(
+        name="tenants",
+        key=("cid",),
+        columns={
+            "cid": "VARCHAR",
+            "name": "VARCHAR",
+            "package_tier": "VARCHAR",
+            "timezone": "VARCHAR",
+        },
+        accepted_values={"package_tier": ("plus", "ultimate", "360")},
+    ),
+    Entity(
+        name="users",
+        key=("user_id",),
+        columns={"cid": "VARCHAR", "user_id": "VARCHAR", "name": "VARCHAR"},
+        references=(_tenant_ref(),),
+    ),
+    Entity(
+        name="contacts",
+        key=("contact_id",),
+        columns={
+            "cid": "VARCHAR",
+            "contact_id": "VARCHAR",
+            "full_name": "VARCHAR",
+            "email": "VARCHAR",
+            "phone": "VARCHAR",
+            "job_title": "VARCHAR",
+            "city": "VARCHAR",
+            "address": "VARCHAR",
+            "gender": "VARCHAR",
+            "date_of_birth": "DATE",
+            "source": "VARCHAR",
+            "status": "VARCHAR",
+            "owner_id": "VARCHAR",
+            "created_at": "TIMESTAMP",
+            "updated_at": "TIMESTAMP",
+            "created_by": "VARCHAR",
+            "updated_by": "VARCHAR",
+            "whatsapp_consent": "BOOLEAN",
+            "email_consent": "BOOLEAN",
+            "consent_updated_at": "TIMESTAMP",
+        },
+        references=(_tenant_ref(),),
+        happened_at=("created_at", "updated_at", "consent_updated_at"),
+        accepted_values={"gender": ("male", "female")},
+        formats={"email": EMAIL_PATTERN, "phone": PHONE_PATTERN},
+        newest_first_by="updated_at",
+    ),
+    Entity(
+        name="custom_field_definitions",
+        key=("field_id",),
+        columns={
+            "cid": "VARCHAR",
+            "field_id": "VARCHAR",
+            "name": "VARCHAR",
+            "field_type": "VARCHAR",
+            "options": "VARCHAR[]",
+        },
+        references=(_tenant_ref(),),
+        accepted_values={
+            "field_type": (
+                "single_line_text",
+                "text_area",
+                "url",
+                "dropdown_select",
+                "multiple_select",
+                "number",
+                "percentage",
+                "date",
+                "boolean",
+                "upload",
+                "signature",
+                "gps",
+            )
+        },
+    ),
+    Entity(
+        name="custom_field_values",
+        key=("contact_id", "field_id"),
+        columns={
+            "cid": "VARCHAR",
+            "contact_id": "VARCHAR",
+            "field_id": "VARCHAR",
+            "value": "VARCHAR",
+        },
+        references=(
+            _tenant_ref(),
+            _contact_ref(),
+            Reference("field_id", "custom_field_definitions", "field_id"),
+        ),
+    ),
+    Entity(
+        name="conversations",
+        key=("conversation_id",),
+        columns={
+            "cid": "VARCHAR",
+            "conversation_id": "VARCHAR",
+            "contact_id": "VARCHAR",
+            "channel": "VARCHAR",
+            "status": "VARCHAR",
+            "started_at": "TIMESTAMP",
+            "resolved_at": "TIMESTAMP",
+            "agent_id": "VARCHAR",
+            "message_count": "INTEGER",
+        },
+        references=(_tenant_ref(), _contact_ref()),
+        happened_at=("started_at", "resolved_at"),
+        accepted_values={
+            "channel": ("whatsapp", "instagram", "facebook", "email", "livechat", "telegram"),
+            "status": ("open", "resolved"),
+        },
+    ),
+    Entity(
+        name="campaigns",
+        key=("campaign_id",),
+        columns={
+            "cid": "VARCHAR",
+            "campaign_id": "VARCHAR",
+            "name": "VARCHAR",
+            "channel": "VARCHAR",
+            "sent_at": "TIMESTAMP",
+        },
+        references=(_tenant_ref(),),
+        happened_at=("sent_at",),
+        accepted_values={"channel": ("whatsapp", "email")},
+    ),
+    Entity(
+        name="campaign_recipients",
+        key=("campaign_id", "contact_id"),
+        columns={
+            "cid": "VARCHAR",
+            "campaign_id": "VARCHAR",
+            "contact_id": "VARCHAR",
+            "status": "VARCHAR",
+            "status_at": "TIMESTAMP",
+        },
+        references=(
+            _tenant_ref(),
+            Reference("campaign_id", "campaigns", "campaign_id"),
+            _contact_ref(),
+        ),
+        happened_at=("status_at",),
+        accepted_values={"status": CAMPAIGN_RECIPIENT_STATUSES},
+    ),
+    Entity(
+        name="companies",
+        key=("company_id",),
+        columns={
+            "cid": "VARCHAR",
+            "company_id": "VARCHAR",
+            "name": "VARCHAR",
+            "industry": "VARCHAR",
+            "size": "VARCHAR",
+        },
+        references=(_tenant_ref(),),
+    ),
+    Entity(
+        name="contact_companies",
+        key=("contact_id", "company_id"),
+        columns={"cid": "VARCHAR", "contact_id": "VARCHAR", "company_id": "VARCHAR"},
+        references=(
+            _tenant_ref(),
+            _contact_ref(),
+            Reference("company_id", "companies", "company_id"),
+        ),
+    ),
+    Entity(
+        name="deals",
+        key=("deal_id",),
+        columns={
+            "cid": "VARCHAR",
+            "deal_id": "VARCHAR",
+            "contact_id": "VARCHAR",
+            "pipeline": "VARCHAR",
+            "stage": "VARCHAR",
+            "status": "VARCHAR",
+            "amount": "DOUBLE",
+            "created_at": "TIMESTAMP",
+            "closed_at": "TIMESTAMP",
+        },
+        references=(_tenant_ref(), _contact_ref()),
+        happened_at=("created_at", "closed_at"),
+        accepted_values={"status": ("open", "won", "lost")},
+    ),
+    Entity(
+        name="tickets",
+        key=("ticket_id",),
+        columns={
+            "cid": "VARCHAR",
+            "ticket_id": "VARCHAR",
+            "contact_id": "VARCHAR",
+            "status": "VARCHAR",
+            "priority": "VARCHAR",
+            "category": "VARCHAR",
+            "created_at": "TIMESTAMP",
+            "resolved_at": "TIMESTAMP",
+        },
+        references=(_tenant_ref(), _contact_ref()),
+        happened_at=("created_at", "resolved_at"),
+        accepted_values={
+            "status": ("open", "pending", "resolved", "closed"),
+            "priority": ("low", "medium", "high", "urgent"),
+        },
+    ),
+    Entity(
+        name="orders",
+        key=("order_id",),
+        columns={
+            "cid": "VARCHAR",
+            "order_id": "VARCHAR",
+            "contact_id": "VARCHAR",
+            "amount": "DOUBLE",
+            "status": "VARCHAR",
+            "ordered_at": "TIMESTAMP",
+        },
+        references=(_tenant_ref(), _contact_ref()),
+        happened_at=("ordered_at",),
+        accepted_values={"status": ORDER_STATUSES},
+    ),
+    Entity(
+        name="loyalty_members",
+        key=("contact_id",),
+        columns={
+            "cid": "VARCHAR",
+            "contact_id": "VARCHAR",
+            "tier": "VARCHAR",
+            "points_balance": "BIGINT",
+            "joined_at": "TIMESTAMP",
+            "last_transaction_at": "TIMESTAMP",
+        },
+        references=(_tenant_ref(), _contact_ref()),
+        happened_at=("joined_at", "last_transaction_at"),
+        accepted_values={"tier": ("Bronze", "Silver", "Gold", "Platinum")},
+    ),
+)
+
+ENTITIES_BY_NAME: dict[str, Entity] = {entity.name: entity for entity in ENTITIES}
+
+
+def entity(name: str) -> Entity:
+    """The entity called ``name``; a clear error names the known ones otherwise."""
+    try:
+        return ENTITIES_BY_NAME[name]
+    except KeyError:
+        known = ", ".join(ENTITIES_BY_NAME)
+        raise KeyError(f"unknown entity {name!r}; known entities: {known}") from None

@@ -1,0 +1,11 @@
+with source as (
+    {{ deduplicated(source('raw', 'crm_companies'), 'company_id', 'company_id') }}
+)
+
+select
+    cid,
+    company_id,
+    {{ clean_text('name') }} as company_name,
+    {{ clean_text('industry') }} as industry,
+    {{ clean_text('size') }} as company_size
+from source

@@ -1,0 +1,26 @@
+with source as (
+    {{ deduplicated(source('raw', 'crm_contacts'), 'contact_id', 'updated_at desc') }}
+)
+
+select
+    cid,
+    contact_id,
+    {{ clean_text('full_name') }} as full_name,
+    lower({{ clean_text('email') }}) as email,
+    {{ clean_text('phone') }} as phone,
+    {{ clean_text('job_title') }} as job_title,
+    {{ clean_text('city') }} as city,
+    {{ clean_text('address') }} as address,
+    lower({{ clean_text('gender') }}) as gender,
+    date_of_birth,
+    {{ clean_text('source') }} as source,
+    {{ clean_text('status') }} as status,
+    owner_id,
+    created_at,
+    updated_at,
+    created_by,
+    updated_by,
+    whatsapp_consent,
+    email_consent,
+    consent_updated_at
+from source

@@ -27,6 +27,7 @@ from segmentation.sources import Entity, Reference
 
 RAW_SCHEMA = "raw"
 QUARANTINE = f"{RAW_SCHEMA}.quarantine"
+LOAD_LOG = f"{RAW_SCHEMA}.load_log"
 
 REJECTED = "rejected"
 REPAIRED = "repaired"
@@ -91,6 +92,27 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
+    con.execute(
+        f"""
+        CREATE TABLE IF NOT EXISTS {LOAD_LOG} (
+            entity VARCHAR NOT NULL,
+            loaded_at TIMESTAMP NOT NULL,
+            landed_rows BIGINT NOT NULL,
+            loaded_rows BIGINT NOT NULL,
+            rejected_rows BIGINT NOT NULL,
+            repaired_values BIGINT NOT NULL
+        )
+        """
+    )
+
+
+def last_loaded_at(con: duckdb.DuckDBPyConnection, entity: Entity) -> datetime | None:
+    """When the entity was last loaded (the ``loaded_at`` its rules were checked against)."""
+    ensure_schema(con)
+    rows = con.execute(
+        f"SELECT max(loaded_at) FROM {LOAD_LOG} WHERE entity = ?", [entity.name]
+    ).fetchall()
+    return rows[0][0]
 
 
 def load_entity(
@@ -128,6 +150,17 @@ def load_entity(
         con.execute(_clean_table_sql(entity))
         con.execute(f"DELETE FROM {QUARANTINE} WHERE entity = ?", [entity.name])
         con.execute(_quarantine_sql(entity), [entity.name])
+        con.execute(
+            f"""
+            INSERT INTO {LOAD_LOG}
+            SELECT ?, loaded_at, (SELECT count(*) FROM landed),
+                   (SELECT count(*) FROM checked WHERE _rule IS NULL),
+                   (SELECT count(*) FROM checked WHERE _rule IS NOT NULL),
+                   (SELECT count(*) FROM {QUARANTINE} WHERE entity = ? AND action = '{REPAIRED}')
+            FROM load_clock
+            """,
+            [entity.name, entity.name],
+        )
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -291,8 +324,8 @@ def _column_value_case(entity: Entity, column_expr: str) -> str:
 
 
 def _result(con: duckdb.DuckDBPyConnection, entity: Entity) -> LoadResult:
-    landed = con.execute("SELECT count(*) FROM landed").fetchone()[0]
-    loaded = con.execute(f"SELECT count(*) FROM {RAW_SCHEMA}.{entity.table}").fetchone()[0]
+    landed = con.execute("SELECT count(*) FROM landed").fetchall()[0][0]
+    loaded = con.execute(f"SELECT count(*) FROM {RAW_SCHEMA}.{entity.table}").fetchall()[0][0]
     counts = con.execute(
         f"SELECT action, rule, count(*) FROM {QUARANTINE} WHERE entity = ? "
         "GROUP BY ALL ORDER BY ALL",

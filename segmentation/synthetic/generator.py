@@ -13,7 +13,7 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +31,8 @@ class GeneratorConfig:
     """What to generate. Everything else follows from these values."""
 
     end_date: date
-    """The export day: all clean activity happens before 00:00 UTC of the next day."""
+    """The export day: the export is taken at 00:00 UTC that day (07:00 in Jakarta, just
+    before the 08:00 run), and all clean activity happens before it."""
     seed: int = 42
     tenants: int = 3
     contacts_per_tenant: int = 4_000
@@ -46,8 +47,8 @@ class GeneratorConfig:
 
     @property
     def end_ts(self) -> int:
-        """Epoch seconds at which the export was taken (end of ``end_date``, UTC)."""
-        moment = datetime.combine(self.end_date + timedelta(days=1), datetime.min.time(), UTC)
+        """Epoch seconds at which the export was taken (00:00 UTC of ``end_date``)."""
+        moment = datetime.combine(self.end_date, datetime.min.time(), UTC)
         return int(moment.timestamp()) - 1
 
     @property

@@ -1,0 +1,1 @@
+"""Dagster assets and checks: thin orchestration over :mod:`segmentation`."""

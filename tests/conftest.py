@@ -1,0 +1,41 @@
+"""Shared fixtures: a small generated CRM, loaded and built once per session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from segmentation.synthetic.generator import GenerationResult, GeneratorConfig, generate
+from tests.helpers import dbt_build, load_all
+
+AS_OF = date(2026, 11, 24)
+SMALL = GeneratorConfig(end_date=AS_OF, seed=7, tenants=2, contacts_per_tenant=400)
+
+
+@dataclass(frozen=True)
+class BuiltWarehouse:
+    """A warehouse loaded from generated data and built by dbt as of ``AS_OF``."""
+
+    path: Path
+    landing: Path
+    generation: GenerationResult
+    loads: dict
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """A read-only connection (close it, or use it in a ``with``)."""
+        return duckdb.connect(str(self.path), read_only=True)
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
+    """Generate, load and `dbt build` a small CRM once for every test that reads marts."""
+    work = tmp_path_factory.mktemp("built")
+    landing, warehouse = work / "landing", work / "warehouse.duckdb"
+    generation = generate(SMALL, landing)
+    loads = load_all(warehouse, landing, loaded_at=datetime(2026, 11, 25))
+    dbt_build(warehouse, AS_OF, work)
+    return BuiltWarehouse(warehouse, landing, generation, loads)

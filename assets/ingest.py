@@ -23,6 +23,7 @@ def build_load_asset(entity: Entity) -> dg.AssetsDefinition:
         key=raw_asset_key(entity),
         deps=[raw_asset_key(parent) for parent in map(_entity, entity.parents)],
         partitions_def=daily_partitions,
+        backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=1),
         group_name="raw",
         kinds={"duckdb", "parquet"},
         description=(

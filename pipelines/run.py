@@ -26,7 +26,9 @@ from segmentation.synthetic.generator import GeneratorConfig, generate
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--day", type=date.fromisoformat, help="partition day (default: today, WIB)")
+    parser.add_argument(
+        "--day", type=date.fromisoformat, help="partition day (default: today, WIB)"
+    )
     parser.add_argument("--seed", type=int, default=GeneratorConfig.seed)
     parser.add_argument("--tenants", type=int, default=GeneratorConfig.tenants)
     parser.add_argument(
@@ -39,9 +41,7 @@ def _check_lines(result: dg.ExecuteInProcessResult) -> tuple[list[str], int]:
     evaluations = result.get_asset_check_evaluations()
     failed = [e for e in evaluations if not e.passed]
     lines = [f"Checks: {len(evaluations) - len(failed)} passed, {len(failed)} failed"]
-    lines += [
-        f"  FAILED {e.asset_key.to_user_string()} {e.check_name}" for e in failed
-    ]
+    lines += [f"  FAILED {e.asset_key.to_user_string()} {e.check_name}" for e in failed]
     return lines, len(failed)
 
 

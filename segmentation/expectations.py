@@ -18,7 +18,6 @@ from segmentation.sources import Entity
 
 if TYPE_CHECKING:
     import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
 
 
 @dataclass(frozen=True)

@@ -141,7 +141,9 @@ def load_entity(
         [[str(f) for f in files]],
     )
     _require_columns(con, entity)
-    con.execute("CREATE OR REPLACE TEMP TABLE load_clock AS SELECT ?::TIMESTAMP AS loaded_at", [loaded_at])
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE load_clock AS SELECT ?::TIMESTAMP AS loaded_at", [loaded_at]
+    )
     con.execute(_checked_sql(entity))
     _rank_duplicates(con, entity)
 
@@ -188,9 +190,7 @@ def _reference_rules(entity: Entity) -> tuple[list[str], list[_Rule]]:
         rules.append(_Rule(f"{col} IS NULL", "missing_reference", ref.column))
         rules.append(_Rule(f"{alias}.parent_key IS NULL", f"unknown_{noun}", ref.column))
         if ref.column != "cid":
-            rules.append(
-                _Rule(f"{alias}.parent_cid <> t.cid", f"cross_tenant_{noun}", ref.column)
-            )
+            rules.append(_Rule(f"{alias}.parent_cid <> t.cid", f"cross_tenant_{noun}", ref.column))
     return joins, rules
 
 
@@ -213,7 +213,9 @@ def _row_rules(entity: Entity) -> tuple[list[str], list[_Rule]]:
         rules.append(_Rule(f"l.{q} IS NOT NULL AND t.{q} IS NULL", "invalid_type", column))
     joins, reference_rules = _reference_rules(entity)
     rules += reference_rules
-    rules += [_Rule(f"t.{quote(c)} > clock.loaded_at", "future_timestamp", c) for c in entity.happened_at]
+    rules += [
+        _Rule(f"t.{quote(c)} > clock.loaded_at", "future_timestamp", c) for c in entity.happened_at
+    ]
     for column, values in entity.accepted_values.items():
         allowed = ", ".join(literal(v) for v in values)
         rules.append(_Rule(f"t.{quote(column)} NOT IN ({allowed})", "unaccepted_value", column))
@@ -221,9 +223,7 @@ def _row_rules(entity: Entity) -> tuple[list[str], list[_Rule]]:
 
 
 def _case(rules: list[_Rule], attribute: str) -> str:
-    whens = " ".join(
-        f"WHEN {r.condition} THEN '{getattr(r, attribute)}'" for r in rules
-    )
+    whens = " ".join(f"WHEN {r.condition} THEN '{getattr(r, attribute)}'" for r in rules)
     return f"CASE {whens} END"
 
 
@@ -284,22 +284,29 @@ def _clean_table_sql(entity: Entity) -> str:
 
 def _quarantine_sql(entity: Entity) -> str:
     """Rejected rows, and repaired values of accepted rows, with the original row."""
-    record_key = " || '/' || ".join(f"coalesce(CAST(l.{quote(k)} AS VARCHAR), '')" for k in entity.key)
-    row_json = "to_json(struct_pack(" + ", ".join(
-        f"{quote(c)} := l.{quote(c)}" for c in entity.columns
-    ) + "))"
+    record_key = " || '/' || ".join(
+        f"coalesce(CAST(l.{quote(k)} AS VARCHAR), '')" for k in entity.key
+    )
+    row_json = (
+        "to_json(struct_pack("
+        + ", ".join(f"{quote(c)} := l.{quote(c)}" for c in entity.columns)
+        + "))"
+    )
     base = (
         f"SELECT $1, {record_key}, CAST(l.cid AS VARCHAR), {{action}}, {{rule}}, {{column}}, "
         f"{{value}}, c._file, c._row, {row_json}, clock.loaded_at "
         "FROM checked c JOIN landed l ON l.filename = c._file AND l.file_row_number = c._row "
         "CROSS JOIN load_clock clock"
     )
-    rejected = base.format(
-        action=f"'{REJECTED}'",
-        rule="c._rule",
-        column="c._rule_column",
-        value=_column_value_case(entity, "c._rule_column"),
-    ) + " WHERE c._rule IS NOT NULL"
+    rejected = (
+        base.format(
+            action=f"'{REJECTED}'",
+            rule="c._rule",
+            column="c._rule_column",
+            value=_column_value_case(entity, "c._rule_column"),
+        )
+        + " WHERE c._rule IS NOT NULL"
+    )
     parts = [rejected]
     for column, pattern in entity.formats.items():
         q = quote(column)
@@ -317,9 +324,7 @@ def _quarantine_sql(entity: Entity) -> str:
 
 
 def _column_value_case(entity: Entity, column_expr: str) -> str:
-    whens = " ".join(
-        f"WHEN '{c}' THEN CAST(l.{quote(c)} AS VARCHAR)" for c in entity.columns
-    )
+    whens = " ".join(f"WHEN '{c}' THEN CAST(l.{quote(c)} AS VARCHAR)" for c in entity.columns)
     return f"CASE {column_expr} {whens} END"
 
 

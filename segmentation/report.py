@@ -26,7 +26,9 @@ def summarize(con: duckdb.DuckDBPyConnection) -> WarehouseSummary:
         "WHERE table_schema IN (SELECT unnest(?)) AND table_type = 'BASE TABLE' ORDER BY 1",
         [list(SUMMARY_SCHEMAS)],
     ).fetchall()
-    tables = [(name, con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]) for (name,) in names]
+    tables = [
+        (name, con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]) for (name,) in names
+    ]
     quarantine = con.execute(
         f"SELECT entity, action, rule, count(*) FROM {QUARANTINE} GROUP BY ALL ORDER BY ALL"
     ).fetchall()

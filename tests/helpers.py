@@ -51,9 +51,18 @@ def dbt_build(warehouse: Path, as_of: date, work: Path, select: str | None = Non
     """``dbt build`` as of a day into ``warehouse``; fails the test with dbt's output."""
     variables = {"as_of_date": as_of.isoformat(), "warehouse_path": str(warehouse)}
     command = [
-        str(DBT), "build", "--vars", json.dumps(variables),
-        "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
-        "--target-path", str(work / "dbt_target"), "--log-path", str(work / "dbt_logs"),
+        str(DBT),
+        "build",
+        "--vars",
+        json.dumps(variables),
+        "--project-dir",
+        str(DBT_PROJECT),
+        "--profiles-dir",
+        str(DBT_PROJECT),
+        "--target-path",
+        str(work / "dbt_target"),
+        "--log-path",
+        str(work / "dbt_logs"),
     ]
     if select:
         command += ["--select", select, "--indirect-selection", "cautious"]

@@ -30,7 +30,7 @@ class DirtLog(Counter):
 
 def _disjoint_rows(rng: np.random.Generator, n: int, rate: float, kinds: int) -> list[np.ndarray]:
     """``kinds`` disjoint sets of about ``rate * n`` row indices each."""
-    k = int(round(n * rate))
+    k = round(n * rate)
     if k == 0 or n == 0:
         return [np.array([], dtype=np.int64) for _ in range(kinds)]
     chosen = np.unique(rng.integers(0, n, min(k * kinds * 2, n)))
@@ -70,8 +70,10 @@ def contacts(frame: pl.DataFrame, rng, config, log: DirtLog) -> pl.DataFrame:
     emails = frame["email"].gather(bad_email)
     variant = pl.Series(rng.integers(0, 3, len(bad_email)))
     broken = pl.select(
-        pl.when(variant == 0).then(emails.str.replace("@", " at "))
-        .when(variant == 1).then(emails.str.split("@").list.first() + "@")
+        pl.when(variant == 0)
+        .then(emails.str.replace("@", " at "))
+        .when(variant == 1)
+        .then(emails.str.split("@").list.first() + "@")
         .otherwise(emails.str.replace("@", "@@"))
     ).to_series()
     frame = _scatter(frame, bad_email, "email", broken)

@@ -162,8 +162,13 @@ def uuids(rng: np.random.Generator, n: int) -> np.ndarray:
     s = pl.Series(hexed)
     formatted = pl.select(
         pl.concat_str(
-            [s.str.slice(0, 8), s.str.slice(8, 4), s.str.slice(12, 4), s.str.slice(16, 4),
-             s.str.slice(20, 12)],
+            [
+                s.str.slice(0, 8),
+                s.str.slice(8, 4),
+                s.str.slice(12, 4),
+                s.str.slice(16, 4),
+                s.str.slice(20, 12),
+            ],
             separator="-",
         )
     ).to_series()
@@ -245,7 +250,7 @@ def _users(tenants: _Tenants, rng: np.random.Generator) -> pl.DataFrame:
         {
             "cid": np.repeat(tenants.cids, USERS_PER_TENANT),
             "user_id": tenants.user_ids.reshape(-1),
-            "name": [f"{f} {l}" for f, l in zip(first, last, strict=True)],
+            "name": [f"{given} {family}" for given, family in zip(first, last, strict=True)],
         }
     )
 
@@ -276,7 +281,8 @@ def _contacts(
         {
             "cid": state.cid,
             "contact_id": state.contact_id,
-            "full_name": pl.Series(first.astype(str)) + pl.Series(np.where(last == "", "", " "))
+            "full_name": pl.Series(first.astype(str))
+            + pl.Series(np.where(last == "", "", " "))
             + pl.Series(last.astype(str)),
             "email": _emails(rng, first, last),
             "phone": blank_out(rng, _phones(rng, n), 0.05),
@@ -297,7 +303,9 @@ def _contacts(
             "consent_updated_at": _ts(between(rng, created, config.end_ts, n)),
         },
     ).with_columns(
-        pl.when(pl.Series(rng.random(n) < 0.1)).then(None).otherwise(pl.col("date_of_birth"))
+        pl.when(pl.Series(rng.random(n) < 0.1))
+        .then(None)
+        .otherwise(pl.col("date_of_birth"))
         .alias("date_of_birth")
     )
     frame = dirt.contacts(frame, rng, config, log)
@@ -341,8 +349,13 @@ def _custom_fields(ctx: _Context, rng: np.random.Generator):
             name, options = variants[t % len(variants)]
             field_id = uuids(rng, 1)[0]
             definitions.append(
-                {"cid": cid, "field_id": field_id, "name": name, "field_type": field_type,
-                 "options": list(options) or None}
+                {
+                    "cid": cid,
+                    "field_id": field_id,
+                    "name": name,
+                    "field_type": field_type,
+                    "options": list(options) or None,
+                }
             )
             holders = members[rng.random(len(members)) < 0.55]
             values.append(
@@ -357,9 +370,7 @@ def _custom_fields(ctx: _Context, rng: np.random.Generator):
                 )
             )
     value_frame = ctx.dirty(pl.concat(values), rng, "custom_field_values", None)
-    definition_frame = pl.DataFrame(
-        definitions, schema_overrides={"options": pl.List(pl.String)}
-    )
+    definition_frame = pl.DataFrame(definitions, schema_overrides={"options": pl.List(pl.String)})
     yield "custom_field_definitions", definition_frame
     yield "custom_field_values", value_frame
 
@@ -372,8 +383,9 @@ def _field_values(rng, field_type: str, options: tuple[str, ...], n: int, config
         padded = np.where(rng.random(n) < 0.03, np.char.add(np.char.add("  ", words), " \t"), words)
         return np.where(rng.random(n) < 0.03, "", padded).astype(object)
     if field_type == "url":
-        return ("https://example.co.id/u/" + pl.Series(rng.integers(1, 10**6, n)).cast(pl.String)
-                ).to_numpy()
+        return (
+            "https://example.co.id/u/" + pl.Series(rng.integers(1, 10**6, n)).cast(pl.String)
+        ).to_numpy()
     if field_type == "dropdown_select":
         return pick(rng, options, n)
     if field_type == "multiple_select":
@@ -402,8 +414,10 @@ def _multi_select_values(rng, options: tuple[str, ...], n: int) -> np.ndarray:
     bits = rng.random((n, len(options))) < 0.35
     masks = bits @ (1 << np.arange(len(options)))
     encoded = np.array(
-        [json.dumps([o for i, o in enumerate(options) if m >> i & 1]) for m in
-         range(1 << len(options))],
+        [
+            json.dumps([o for i, o in enumerate(options) if m >> i & 1])
+            for m in range(1 << len(options))
+        ],
         dtype=object,
     )
     return encoded[masks]
@@ -437,8 +451,9 @@ def _campaigns(ctx: _Context, rng: np.random.Generator):
     config, tenants, contacts = ctx.config, ctx.tenants, ctx.contacts
     per_tenant = max(config.history_days // 7, 1)
     sent = np.sort(
-        between(rng, config.start_ts, config.end_ts, config.tenants * per_tenant)
-        .reshape(config.tenants, per_tenant),
+        between(rng, config.start_ts, config.end_ts, config.tenants * per_tenant).reshape(
+            config.tenants, per_tenant
+        ),
         axis=1,
     )
     campaign_ids = uuids(rng, sent.size).reshape(sent.shape)
@@ -447,7 +462,8 @@ def _campaigns(ctx: _Context, rng: np.random.Generator):
             "cid": np.repeat(tenants.cids, per_tenant),
             "campaign_id": campaign_ids.reshape(-1),
             "name": pick(rng, vocab.CAMPAIGN_THEMES, sent.size).astype(str)
-            + " #" + np.tile(np.arange(1, per_tenant + 1), config.tenants).astype(str),
+            + " #"
+            + np.tile(np.arange(1, per_tenant + 1), config.tenants).astype(str),
             "channel": np.where(rng.random(sent.size) < 0.9, "whatsapp", "email"),
             "sent_at": _ts(sent.reshape(-1)),
         }
@@ -493,25 +509,35 @@ def _companies(ctx: _Context, rng: np.random.Generator):
     n = config.tenants * per_tenant
     company_ids = uuids(rng, n).reshape(config.tenants, per_tenant)
     words = pick(rng, vocab.COMPANY_WORDS, 2 * n).astype(str).reshape(2, n)
-    yield "companies", pl.DataFrame(
-        {
-            "cid": np.repeat(tenants.cids, per_tenant),
-            "company_id": company_ids.reshape(-1),
-            "name": np.char.add(np.char.add("PT ", words[0]), np.char.add(" ", words[1])),
-            "industry": pick(rng, vocab.INDUSTRIES, n),
-            "size": pick(rng, vocab.COMPANY_SIZES, n),
-        }
+    yield (
+        "companies",
+        pl.DataFrame(
+            {
+                "cid": np.repeat(tenants.cids, per_tenant),
+                "company_id": company_ids.reshape(-1),
+                "name": np.char.add(np.char.add("PT ", words[0]), np.char.add(" ", words[1])),
+                "industry": pick(rng, vocab.INDUSTRIES, n),
+                "size": pick(rng, vocab.COMPANY_SIZES, n),
+            }
+        ),
     )
     employed = np.flatnonzero(rng.random(len(contacts.contact_id)) < 0.55)
     rows = np.concatenate([employed, employed[rng.random(len(employed)) < 0.1]])
     company = company_ids[contacts.tenant[rows], rng.integers(0, per_tenant, len(rows))]
-    yield "contact_companies", pl.DataFrame(
-        {"cid": contacts.cid[rows], "contact_id": contacts.contact_id[rows], "company_id": company}
-    ).unique(subset=["contact_id", "company_id"], keep="first", maintain_order=True)
+    yield (
+        "contact_companies",
+        pl.DataFrame(
+            {
+                "cid": contacts.cid[rows],
+                "contact_id": contacts.contact_id[rows],
+                "company_id": company,
+            }
+        ).unique(subset=["contact_id", "company_id"], keep="first", maintain_order=True),
+    )
 
 
 def _deals(ctx: _Context, rng: np.random.Generator):
-    config, tenants, contacts = ctx.config, ctx.tenants, ctx.contacts
+    config, _tenants, contacts = ctx.config, ctx.tenants, ctx.contacts
     rows = _activity_rows(rng, contacts, config.deals_per_contact)
     n = len(rows)
     created = between(rng, contacts.created[rows], config.end_ts, n)
@@ -525,8 +551,11 @@ def _deals(ctx: _Context, rng: np.random.Generator):
             "deal_id": uuids(rng, n),
             "contact_id": contacts.contact_id[rows],
             "pipeline": pick(rng, vocab.DEAL_PIPELINES, n),
-            "stage": np.where(status == "open", pick(rng, vocab.DEAL_STAGES["open"], n),
-                              np.where(status == "won", stage[1], stage[2])),
+            "stage": np.where(
+                status == "open",
+                pick(rng, vocab.DEAL_STAGES["open"], n),
+                np.where(status == "won", stage[1], stage[2]),
+            ),
             "status": status,
             "amount": np.round(rng.lognormal(np.log(15e6), 1.2, n), -5),
             "created_at": _ts(created),
@@ -537,7 +566,7 @@ def _deals(ctx: _Context, rng: np.random.Generator):
 
 
 def _tickets(ctx: _Context, rng: np.random.Generator):
-    config, tenants, contacts = ctx.config, ctx.tenants, ctx.contacts
+    config, _tenants, contacts = ctx.config, ctx.tenants, ctx.contacts
     rows = _activity_rows(rng, contacts, config.tickets_per_contact)
     n = len(rows)
     created = between(rng, contacts.created[rows], config.end_ts, n)
@@ -561,7 +590,7 @@ def _tickets(ctx: _Context, rng: np.random.Generator):
 
 
 def _orders(ctx: _Context, rng: np.random.Generator):
-    config, tenants, contacts = ctx.config, ctx.tenants, ctx.contacts
+    config, _tenants, contacts = ctx.config, ctx.tenants, ctx.contacts
     buyers = np.flatnonzero(rng.random(len(contacts.contact_id)) < 0.55)
     rates = rng.gamma(0.8, (config.orders_per_buyer - 1) / 0.8, len(buyers))
     rows = np.repeat(buyers, 1 + rng.poisson(rates))
@@ -580,7 +609,7 @@ def _orders(ctx: _Context, rng: np.random.Generator):
 
 
 def _loyalty(ctx: _Context, rng: np.random.Generator):
-    config, tenants, contacts = ctx.config, ctx.tenants, ctx.contacts
+    config, _tenants, contacts = ctx.config, ctx.tenants, ctx.contacts
     rows = np.flatnonzero(rng.random(len(contacts.contact_id)) < 0.35)
     n = len(rows)
     tier = pick(rng, vocab.LOYALTY_TIERS, n)

@@ -35,12 +35,11 @@ def quarantine_counts(con, entity_name: str) -> dict[str, int]:
 
 def snapshot(con) -> dict[str, list]:
     tables = [f"raw.{e.table}" for e in ENTITIES] + [QUARANTINE]
-    return {t: sorted(map(str, con.execute(f"SELECT * FROM {t}").fetchall()))
-            for t in tables}
+    return {t: sorted(map(str, con.execute(f"SELECT * FROM {t}").fetchall())) for t in tables}
 
 
 def test_load_quarantines_exactly_the_injected_contact_dirt(generated) -> None:
-    work, generation, loads = generated
+    _work, generation, loads = generated
     injected = generation.dirt["contacts"]
     assert loads["contacts"].rejected == {
         "duplicate_key": injected["duplicate_key"],
@@ -107,10 +106,22 @@ def test_load_rejects_a_reference_to_another_tenants_contact(tmp_path: Path) -> 
         tenants=[tenant("t1"), tenant("t2")],
         contacts=[contact("c1", cid="t1")],
         orders=[
-            {"cid": "t2", "order_id": "o1", "contact_id": "c1", "amount": 10.0,
-             "status": "completed", "ordered_at": datetime(2025, 1, 1)},
-            {"cid": "t1", "order_id": "o2", "contact_id": "c1", "amount": 10.0,
-             "status": "completed", "ordered_at": datetime(2025, 1, 1)},
+            {
+                "cid": "t2",
+                "order_id": "o1",
+                "contact_id": "c1",
+                "amount": 10.0,
+                "status": "completed",
+                "ordered_at": datetime(2025, 1, 1),
+            },
+            {
+                "cid": "t1",
+                "order_id": "o2",
+                "contact_id": "c1",
+                "amount": 10.0,
+                "status": "completed",
+                "ordered_at": datetime(2025, 1, 1),
+            },
         ],
     )
     loads = load_all(tmp_path / "w.duckdb", tmp_path / "landing", LOADED_AT)
@@ -138,16 +149,24 @@ def test_load_rejects_values_outside_the_accepted_set(tmp_path: Path) -> None:
         tmp_path / "landing",
         tenants=[tenant()],
         contacts=[contact("c1")],
-        deals=[{"cid": "t1", "deal_id": "d1", "contact_id": "c1", "status": "maybe",
-                "created_at": datetime(2025, 1, 1)}],
+        deals=[
+            {
+                "cid": "t1",
+                "deal_id": "d1",
+                "contact_id": "c1",
+                "status": "maybe",
+                "created_at": datetime(2025, 1, 1),
+            }
+        ],
     )
     loads = load_all(tmp_path / "w.duckdb", tmp_path / "landing", LOADED_AT)
     assert loads["deals"].rejected == {"unaccepted_value": 1}
 
 
 def test_load_names_missing_landing_files(tmp_path: Path) -> None:
-    with duckdb.connect(str(tmp_path / "w.duckdb")) as con, pytest.raises(
-        FileNotFoundError, match="no Parquet files for entity 'tenants'"
+    with (
+        duckdb.connect(str(tmp_path / "w.duckdb")) as con,
+        pytest.raises(FileNotFoundError, match="no Parquet files for entity 'tenants'"),
     ):
         load_entity(con, entity("tenants"), tmp_path / "nowhere", LOADED_AT)
 

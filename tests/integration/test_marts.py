@@ -14,10 +14,17 @@ D = date(2026, 1, 31)
 LOADED_AT = datetime(2026, 3, 1)
 
 
-def order(order_id: str, contact_id: str, at: datetime, amount: float, status="completed",
-          cid="t1") -> dict:
-    return {"cid": cid, "order_id": order_id, "contact_id": contact_id, "amount": amount,
-            "status": status, "ordered_at": at}
+def order(
+    order_id: str, contact_id: str, at: datetime, amount: float, status="completed", cid="t1"
+) -> dict:
+    return {
+        "cid": cid,
+        "order_id": order_id,
+        "contact_id": contact_id,
+        "amount": amount,
+        "status": status,
+        "ordered_at": at,
+    }
 
 
 def build(tmp_path: Path, as_of: date, select: str, **rows) -> duckdb.DuckDBPyConnection:
@@ -37,14 +44,16 @@ def test_dbt_build_is_green_on_generated_data(built_warehouse) -> None:
 
 RFM_ORDERS = [
     # contact a: 3 orders, the last the day before D
-    order("a1", "a", datetime(2026, 1, 10), 100), order("a2", "a", datetime(2026, 1, 20), 100),
+    order("a1", "a", datetime(2026, 1, 10), 100),
+    order("a2", "a", datetime(2026, 1, 20), 100),
     order("a3", "a", datetime(2026, 1, 30), 100),
     order("b1", "b", datetime(2026, 1, 20), 1000),
-    order("c1", "c", datetime(2025, 12, 1), 50), order("c2", "c", datetime(2025, 11, 1), 50),
+    order("c1", "c", datetime(2025, 12, 1), 50),
+    order("c2", "c", datetime(2025, 11, 1), 50),
     order("d1", "d", datetime(2025, 6, 1), 10),
     # e: a cancelled order does not count, in frequency or money
-    order("e1", "e", datetime(2026, 1, 30), 500), order("e2", "e", datetime(2026, 1, 5), 9999,
-                                                        status="cancelled"),
+    order("e1", "e", datetime(2026, 1, 30), 500),
+    order("e2", "e", datetime(2026, 1, 5), 9999, status="cancelled"),
     order("f1", "f", datetime(2026, 1, 5), 80, status="refunded"),
     # g: 18:00 UTC on D is 01:00 on D+1 in Jakarta: after the day, not counted
     order("g1", "g", datetime(2026, 1, 31, 18), 70),
@@ -70,8 +79,14 @@ RFM_EXPECTED = {
 
 def test_rfm_scores_and_labels_match_the_hand_checked_example(tmp_path: Path) -> None:
     contacts = [contact(c) for c in "abcdefgh"] + [contact("z", cid="t2")]
-    with build(tmp_path, D, "+contact_rfm", tenants=[tenant("t1"), tenant("t2")],
-               contacts=contacts, orders=RFM_ORDERS) as con:
+    with build(
+        tmp_path,
+        D,
+        "+contact_rfm",
+        tenants=[tenant("t1"), tenant("t2")],
+        contacts=contacts,
+        orders=RFM_ORDERS,
+    ) as con:
         rows = con.execute(
             "SELECT contact_id, recency_days, frequency, monetary, r_score, f_score, m_score, "
             "rfm_label FROM marts.contact_rfm"
@@ -80,9 +95,16 @@ def test_rfm_scores_and_labels_match_the_hand_checked_example(tmp_path: Path) ->
 
 
 def conversation(conversation_id: str, at: datetime) -> dict:
-    return {"cid": "t1", "conversation_id": conversation_id, "contact_id": "c1",
-            "channel": "whatsapp", "status": "resolved", "started_at": at,
-            "resolved_at": at, "message_count": 3}
+    return {
+        "cid": "t1",
+        "conversation_id": conversation_id,
+        "contact_id": "c1",
+        "channel": "whatsapp",
+        "status": "resolved",
+        "started_at": at,
+        "resolved_at": at,
+        "message_count": 3,
+    }
 
 
 AS_OF_ROWS = {
@@ -93,11 +115,28 @@ AS_OF_ROWS = {
         conversation("v2", datetime(2026, 1, 26)),  # D-5
         conversation("v3", datetime(2026, 1, 31, 17, 30)),  # 00:30 on D+1 in Jakarta
     ],
-    "deals": [{"cid": "t1", "deal_id": "d1", "contact_id": "c1", "status": "won",
-               "stage": "Closed Won", "amount": 5e6, "created_at": datetime(2026, 1, 2),
-               "closed_at": datetime(2026, 2, 10)}],
-    "tickets": [{"cid": "t1", "ticket_id": "k1", "contact_id": "c1", "status": "resolved",
-                 "created_at": datetime(2026, 1, 30), "resolved_at": datetime(2026, 2, 2)}],
+    "deals": [
+        {
+            "cid": "t1",
+            "deal_id": "d1",
+            "contact_id": "c1",
+            "status": "won",
+            "stage": "Closed Won",
+            "amount": 5e6,
+            "created_at": datetime(2026, 1, 2),
+            "closed_at": datetime(2026, 2, 10),
+        }
+    ],
+    "tickets": [
+        {
+            "cid": "t1",
+            "ticket_id": "k1",
+            "contact_id": "c1",
+            "status": "resolved",
+            "created_at": datetime(2026, 1, 30),
+            "resolved_at": datetime(2026, 2, 2),
+        }
+    ],
 }
 
 METRICS = (
@@ -123,16 +162,20 @@ def test_metrics_count_only_activity_on_or_before_the_day(
 
 
 def test_profile_leaves_out_contacts_created_after_the_day(tmp_path: Path) -> None:
-    rows = {"tenants": [tenant("t1")],
-            "contacts": [contact("old"), contact("new", created_at=datetime(2026, 2, 20))]}
+    rows = {
+        "tenants": [tenant("t1")],
+        "contacts": [contact("old"), contact("new", created_at=datetime(2026, 2, 20))],
+    }
     with build(tmp_path, D, "+contact_profile", **rows) as con:
         ids = con.execute("SELECT contact_id FROM marts.contact_profile").fetchall()
     assert ids == [("old",)]
 
 
 def test_profile_trims_text_and_treats_blank_as_empty(tmp_path: Path) -> None:
-    rows = {"tenants": [tenant("t1")],
-            "contacts": [contact("c1", city=" \tJakarta\n", job_title="   ", email=" A@B.co ")]}
+    rows = {
+        "tenants": [tenant("t1")],
+        "contacts": [contact("c1", city=" \tJakarta\n", job_title="   ", email=" A@B.co ")],
+    }
     with build(tmp_path, D, "+contact_profile", **rows) as con:
         found = con.execute("SELECT city, job_title FROM marts.contact_profile").fetchall()
     assert found == [("Jakarta", None)]

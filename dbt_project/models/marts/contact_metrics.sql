@@ -14,11 +14,11 @@ conversations as (
         cid,
         contact_id,
         count(*) as conversations_total,
-        sum(case when started_on > {{ dbt.dateadd('day', -30, as_of_date()) }} then 1 else 0 end)
+        count(case when started_on > {{ dbt.dateadd('day', -30, as_of_date()) }} then 1 end)
             as conversations_last_30_days,
-        sum(case when channel = 'whatsapp' then 1 else 0 end) as whatsapp_conversations_total,
-        sum(case when status = 'open' then 1 else 0 end) as conversations_open,
-        sum(message_count) as messages_total,
+        count(case when channel = 'whatsapp' then 1 end) as whatsapp_conversations_total,
+        count(case when status = 'open' then 1 end) as conversations_open,
+        cast(sum(message_count) as bigint) as messages_total,
         max(started_on) as last_conversation_on
     from {{ ref('contact_conversations') }}
     group by cid, contact_id
@@ -29,8 +29,8 @@ tickets as (
         cid,
         contact_id,
         count(*) as tickets_total,
-        sum(case when is_resolved then 0 else 1 end) as tickets_open,
-        sum(case when is_resolved then 1 else 0 end) as tickets_resolved,
+        count(case when not is_resolved then 1 end) as tickets_open,
+        count(case when is_resolved then 1 end) as tickets_resolved,
         avg(resolution_hours) as avg_resolution_hours,
         max(created_on) as last_ticket_on
     from {{ ref('contact_tickets') }}
@@ -42,9 +42,9 @@ deals as (
         cid,
         contact_id,
         count(*) as deals_total,
-        sum(case when status = 'open' then 1 else 0 end) as deals_open,
-        sum(case when status = 'won' then 1 else 0 end) as deals_won,
-        sum(case when status = 'lost' then 1 else 0 end) as deals_lost,
+        count(case when status = 'open' then 1 end) as deals_open,
+        count(case when status = 'won' then 1 end) as deals_won,
+        count(case when status = 'lost' then 1 end) as deals_lost,
         sum(case when status = 'won' then amount else 0 end) as deals_won_amount,
         max(created_on) as last_deal_on
     from {{ ref('contact_deals') }}
@@ -55,9 +55,9 @@ campaigns as (
     select
         cid,
         contact_id,
-        sum(case when status <> 'failed' then 1 else 0 end) as campaigns_received,
-        sum(case when status in ('read', 'replied') then 1 else 0 end) as campaigns_read,
-        sum(case when status = 'replied' then 1 else 0 end) as campaigns_replied,
+        count(case when status <> 'failed' then 1 end) as campaigns_received,
+        count(case when status in ('read', 'replied') then 1 end) as campaigns_read,
+        count(case when status = 'replied' then 1 end) as campaigns_replied,
         max(sent_on) as last_campaign_on,
         max(case when status in ('read', 'replied') then status_on end) as last_campaign_engagement_on
     from {{ ref('contact_campaigns') }}
@@ -68,9 +68,9 @@ orders as (
     select
         cid,
         contact_id,
-        sum(case when is_counted then 1 else 0 end) as orders_total,
-        sum(case when is_counted and ordered_on > {{ dbt.dateadd('day', -30, as_of_date()) }}
-            then 1 else 0 end) as orders_last_30_days,
+        count(case when is_counted then 1 end) as orders_total,
+        count(case when is_counted and ordered_on > {{ dbt.dateadd('day', -30, as_of_date()) }}
+            then 1 end) as orders_last_30_days,
         sum(case when is_counted then amount else 0 end) as total_spent,
         max(case when is_counted then ordered_on end) as last_order_on
     from {{ ref('contact_orders') }}
@@ -162,6 +162,7 @@ select
     case when campaigns_received > 0
         then 100.0 * campaigns_replied / campaigns_received end as campaign_reply_rate,
     last_campaign_on,
+    last_campaign_engagement_on,
     -- Commerce
     orders_total,
     orders_last_30_days,

@@ -11,8 +11,17 @@ from segmentation.cli import main
 
 def test_cli_generate_writes_the_landing_zone(tmp_path: Path, capsys) -> None:
     code = main(
-        ["generate", "--landing", str(tmp_path), "--tenants", "1", "--contacts-per-tenant", "50",
-         "--end-date", "2026-01-01"]
+        [
+            "generate",
+            "--landing",
+            str(tmp_path),
+            "--tenants",
+            "1",
+            "--contacts-per-tenant",
+            "50",
+            "--end-date",
+            "2026-01-01",
+        ]
     )
     assert code == 0
     assert (tmp_path / "contacts" / "part-0.parquet").exists()

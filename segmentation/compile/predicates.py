@@ -1,0 +1,200 @@
+"""Operator semantics as sqlglot expressions: one builder per positive operator.
+
+A condition compiles to ``COALESCE(P, FALSE)`` for a positive operator and
+``NOT COALESCE(P, FALSE)`` for its negative twin, so that a positive operator never
+matches an empty value and a negative one always does (docs/operators.md). Values come
+in parsed (:class:`segmentation.operators.Value`) and enter the tree only through
+``exp.convert`` or date literals; relative dates are resolved here, in Python, against
+the as-of day, so the SQL holds no date arithmetic to render per dialect.
+
+>>> from sqlglot import exp
+>>> from segmentation.catalog import FieldType
+>>> from segmentation.operators import OPERATORS, Value
+>>> condition(exp.column("city"), FieldType.SINGLE_LINE_TEXT, OPERATORS["is_not"],
+...           Value(text="jakarta"), date(2026, 1, 31)).sql("duckdb")
+"NOT COALESCE(LOWER(TRIM(city, ' \\t\\n\\r\\x0b\\x0c')) = 'jakarta', FALSE)"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from sqlglot import exp
+
+from segmentation.catalog import FieldType
+from segmentation.operators import WHITESPACE, Operator, Value, positive
+
+TEXT_TYPES = {
+    FieldType.SINGLE_LINE_TEXT,
+    FieldType.TEXT_AREA,
+    FieldType.URL,
+    FieldType.DROPDOWN_SELECT,
+    FieldType.UPLOAD,
+    FieldType.SIGNATURE,
+    FieldType.GPS,
+}
+
+
+def condition(
+    column: exp.Expression, field_type: FieldType, operator: Operator, value: Value, as_of: date
+) -> exp.Expression:
+    """The boolean (never NULL) expression of ``column <operator> value`` as of a day."""
+    base, negated = positive(operator)
+    predicate = exp.Coalesce(
+        this=_BUILDERS[base.name](column, field_type, value, as_of), expressions=[exp.false()]
+    )
+    return exp.not_(predicate) if negated else predicate
+
+
+def normalized_text(column: exp.Expression) -> exp.Expression:
+    """``LOWER(TRIM(column, whitespace))``: text as every text operator compares it."""
+    return exp.Lower(this=exp.Trim(this=column, expression=exp.convert(WHITESPACE)))
+
+
+def normalized_list(column: exp.Expression) -> exp.Expression:
+    """The multi-select list with each option normalized like text."""
+    item = exp.to_identifier("item")
+    return exp.Transform(
+        this=column,
+        expression=exp.Lambda(this=normalized_text(exp.column(item)), expressions=[item]),
+    )
+
+
+def date_literal(day: date) -> exp.Expression:
+    """``CAST('YYYY-MM-DD' AS DATE)``."""
+    return exp.cast(exp.convert(day.isoformat()), exp.DataType.Type.DATE)
+
+
+def anniversary_keys(as_of: date, days: int) -> list[int]:
+    """``month * 100 + day`` of each day in the N days starting on ``as_of``.
+
+    A 29 February anniversary is celebrated on 28 February in other years.
+
+    >>> anniversary_keys(date(2027, 2, 27), 2)
+    [227, 228, 229]
+    """
+    keys = []
+    for offset in range(days):
+        day = as_of + timedelta(days=offset)
+        keys.append(day.month * 100 + day.day)
+        if (day.month, day.day) == (2, 28) and (day + timedelta(days=1)).month == 3:
+            keys.append(229)
+    return sorted(set(keys))
+
+
+def _is(column, field_type, value, as_of):
+    return normalized_text(column).eq(exp.convert(value.text))
+
+
+def _contains(column, field_type, value, as_of):
+    return exp.StrPosition(this=normalized_text(column), substr=exp.convert(value.text)) > 0
+
+
+def _starts_with(column, field_type, value, as_of):
+    return exp.StartsWith(this=normalized_text(column), expression=exp.convert(value.text))
+
+
+def _ends_with(column, field_type, value, as_of):
+    length = exp.convert(len(value.text))
+    return exp.Right(this=normalized_text(column), expression=length).eq(exp.convert(value.text))
+
+
+def _is_any_of(column, field_type, value, as_of):
+    return normalized_text(column).isin(*value.texts)
+
+
+def _contains_any(column, field_type, value, as_of):
+    options = normalized_list(column)
+    return exp.or_(
+        *(exp.ArrayContains(this=options, expression=exp.convert(v)) for v in value.texts)
+    )
+
+
+def _contains_all(column, field_type, value, as_of):
+    options = normalized_list(column)
+    return exp.and_(
+        *(exp.ArrayContains(this=options, expression=exp.convert(v)) for v in value.texts)
+    )
+
+
+def _compare(make: Callable[[exp.Expression, exp.Expression], exp.Expression]):
+    def build(column, field_type, value, as_of):
+        literal = date_literal(value.day) if value.day else exp.convert(value.number)
+        return make(column, literal)
+
+    return build
+
+
+def _between(column, field_type, value, as_of):
+    def bound(b):
+        return date_literal(b) if isinstance(b, date) else exp.convert(b)
+
+    return column.between(bound(value.low), bound(value.high))
+
+
+def _in_last_days(column, field_type, value, as_of):
+    start = as_of - timedelta(days=value.days - 1)
+    return column.between(date_literal(start), date_literal(as_of))
+
+
+def _more_than_days_ago(column, field_type, value, as_of):
+    return column < date_literal(as_of - timedelta(days=value.days))
+
+
+def _in_next_days(column, field_type, value, as_of):
+    end = as_of + timedelta(days=value.days - 1)
+    return column.between(date_literal(as_of), date_literal(end))
+
+
+def _anniversary_in_next_days(column, field_type, value, as_of):
+    key = exp.Month(this=column) * 100 + exp.Day(this=column)
+    return exp.paren(key).isin(*anniversary_keys(as_of, value.days))
+
+
+def _is_true(column, field_type, value, as_of):
+    return column.eq(exp.true())
+
+
+def _is_false(column, field_type, value, as_of):
+    return column.eq(exp.false())
+
+
+def _is_not_empty(column, field_type, value, as_of):
+    if field_type in TEXT_TYPES:
+        return normalized_text(column).neq(exp.convert(""))
+    if field_type is FieldType.MULTIPLE_SELECT:
+        item = exp.to_identifier("item")
+        non_blank = exp.ArrayFilter(
+            this=normalized_list(column),
+            expression=exp.Lambda(this=exp.column(item).neq(exp.convert("")), expressions=[item]),
+        )
+        return exp.ArraySize(this=non_blank) > 0
+    return column.is_(exp.null()).not_()
+
+
+_BUILDERS: dict[str, Callable] = {
+    "is": _is,
+    "contains": _contains,
+    "starts_with": _starts_with,
+    "ends_with": _ends_with,
+    "is_any_of": _is_any_of,
+    "contains_any": _contains_any,
+    "contains_all": _contains_all,
+    "equals": _compare(lambda c, v: c.eq(v)),
+    "greater_than": _compare(lambda c, v: c > v),
+    "greater_than_or_equal": _compare(lambda c, v: c >= v),
+    "less_than": _compare(lambda c, v: c < v),
+    "less_than_or_equal": _compare(lambda c, v: c <= v),
+    "between": _between,
+    "on": _compare(lambda c, v: c.eq(v)),
+    "before": _compare(lambda c, v: c < v),
+    "after": _compare(lambda c, v: c > v),
+    "in_last_days": _in_last_days,
+    "more_than_days_ago": _more_than_days_ago,
+    "in_next_days": _in_next_days,
+    "anniversary_in_next_days": _anniversary_in_next_days,
+    "is_true": _is_true,
+    "is_false": _is_false,
+    "is_not_empty": _is_not_empty,
+}

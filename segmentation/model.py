@@ -1,0 +1,139 @@
+"""The rule-set model: the versioned JSON a segment stores, as frozen pydantic nodes.
+
+Structure lives here; meaning (does the field exist, does the operator fit its type,
+is the value well-formed) lives in :mod:`segmentation.validate`, which turns any JSON
+into either a :class:`RuleSet` or a list of errors. The JSON Schema published in
+``segment_defs/ruleset.schema.json`` is generated from these classes.
+
+A rule set, in JSON::
+
+    {"version": 1, "match": "all",
+     "groups": [{"match": "any", "conditions": [
+        {"type": "field", "field": "city", "operator": "is", "value": "Jakarta"},
+        {"type": "association", "association": "conversations",
+         "where": [{"field": "channel", "operator": "is_any_of", "value": ["whatsapp"]}],
+         "count": {"operator": "at_least", "value": 2},
+         "window": {"last_days": 30}}]}]}
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
+RULE_SET_VERSION = 1
+
+
+class Match(StrEnum):
+    """How conditions of a group, or groups of a rule set, combine."""
+
+    ALL = "all"  # AND
+    ANY = "any"  # OR
+
+
+class _Node(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FieldCondition(_Node):
+    """A condition on a contact field of the catalog (default, event, consent, metric...)."""
+
+    type: Literal["field"] = "field"
+    field: str = Field(description="A field id of the catalog, e.g. `city`, `rfm_label`.")
+    operator: str
+    value: JsonValue = None
+
+
+class CustomFieldCondition(_Node):
+    """A condition on one of the tenant's own fields, by field id."""
+
+    type: Literal["custom_field"] = "custom_field"
+    field_id: str
+    operator: str
+    value: JsonValue = None
+
+
+class SubFilter(_Node):
+    """A condition on a field of the associated record (a conversation's channel...)."""
+
+    field: str
+    operator: str
+    value: JsonValue = None
+
+
+class CountOperator(StrEnum):
+    """How many associated records must match."""
+
+    AT_LEAST = "at_least"
+    AT_MOST = "at_most"
+    EXACTLY = "exactly"
+
+
+class Count(_Node):
+    """How many matching records the contact must have; the default is "at least 1"."""
+
+    operator: CountOperator = CountOperator.AT_LEAST
+    value: int = 1
+
+
+class Window(_Node):
+    """Only records whose date falls in the last N days (the N days ending on the day)."""
+
+    last_days: int
+    field: str | None = Field(
+        default=None, description="The association's date field; default: its main date."
+    )
+
+
+class AssociationCondition(_Node):
+    """ "Has N+ records of a kind where <sub-filters>, in the last N days"."""
+
+    type: Literal["association"] = "association"
+    association: str
+    where: tuple[SubFilter, ...] = ()
+    count: Count = Count()
+    window: Window | None = None
+
+
+Condition = Annotated[
+    FieldCondition | CustomFieldCondition | AssociationCondition, Field(discriminator="type")
+]
+
+
+class Group(_Node):
+    """Conditions joined by ``match``."""
+
+    match: Match = Match.ALL
+    conditions: tuple[Condition, ...]
+
+
+class RuleSet(_Node):
+    """Groups joined by ``match``: the whole rule of a segment."""
+
+    version: int = RULE_SET_VERSION
+    match: Match = Match.ALL
+    groups: tuple[Group, ...]
+
+
+class SegmentStatus(StrEnum):
+    """Active segments are recomputed daily; archived ones keep their history only."""
+
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+
+
+class Segment(_Node):
+    """A stored segment: one JSON file under ``segment_defs/<cid>/``."""
+
+    id: str
+    cid: str
+    name: str = Field(min_length=1, max_length=60)
+    description: str = Field(default="", max_length=250)
+    status: SegmentStatus = SegmentStatus.ACTIVE
+    owner_id: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    rule_set: RuleSet

@@ -1,0 +1,82 @@
+"""Compiled SQL on DuckDB against the reference evaluator, on generated rule sets and rows."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from segmentation.compile import compile_rule_set, to_sql
+from segmentation.reference import evaluate
+from segmentation.validate import load_rule_set
+from tests.property.strategies import (
+    AS_OF_DAYS,
+    CATALOG,
+    CUSTOM_FIELDS,
+    mart_rows,
+    operator_targets,
+    rule_sets,
+    single_conditions,
+    windowed_association,
+)
+from tests.property.warehouse import in_memory_marts
+
+
+@st.composite
+def cases(draw, rules=rule_sets, min_contacts: int = 1):
+    as_of = draw(st.sampled_from(AS_OF_DAYS))
+    rule_set = draw(rules(as_of))
+    return as_of, rule_set, draw(mart_rows(as_of, rule_set, min_contacts))
+
+
+def members_by_sql(rule_set, as_of: date, tables) -> set[str]:
+    tree = compile_rule_set(rule_set, "t1", as_of, CUSTOM_FIELDS)
+    with in_memory_marts(tables) as con:
+        return {row[0] for row in con.execute(to_sql(tree, "duckdb")).fetchall()}
+
+
+def check_case(case) -> None:
+    as_of, raw, tables = case
+    rule_set = load_rule_set(raw, "t1", CUSTOM_FIELDS)
+    expected = evaluate(rule_set, "t1", as_of, tables, CUSTOM_FIELDS)
+    found = members_by_sql(rule_set, as_of, tables)
+    assert found == expected
+    assert all(contact.startswith("t1-") for contact in found)  # never another tenant's
+
+
+SETTINGS = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
+}
+
+
+@pytest.mark.parametrize(("operator", "field_type"), operator_targets())
+@settings(max_examples=6, **SETTINGS)
+@given(data=st.data())
+def test_each_operator_agrees_with_the_reference_evaluator(operator, field_type, data) -> None:
+    """Every operator on every type alone: a field, a custom field or a sub-filter."""
+    check_case(data.draw(cases(single_conditions(operator, field_type), min_contacts=4)))
+
+
+@pytest.mark.parametrize(
+    "association", [a.id for a in CATALOG.associations if a.date_field is not None]
+)
+@settings(max_examples=20, **SETTINGS)
+@given(data=st.data())
+def test_association_windows_agree_with_the_reference_evaluator(association, data) -> None:
+    check_case(data.draw(cases(windowed_association(association), min_contacts=4)))
+
+
+@settings(max_examples=300, **SETTINGS)
+@given(case=cases())
+def test_compiled_sql_agrees_with_the_reference_evaluator(case) -> None:
+    check_case(case)
+
+
+@pytest.mark.slow
+@settings(max_examples=5000, **SETTINGS)
+@given(case=cases())
+def test_compiled_sql_agrees_with_the_reference_evaluator_at_length(case) -> None:
+    check_case(case)

@@ -19,7 +19,8 @@ import duckdb
 from pipelines.definitions import defs
 from pipelines.jobs import DAILY_JOB
 from pipelines.schedules import jakarta_day
-from segmentation.report import format_summary, summarize
+from segmentation.report import format_summary, preview_store, summarize
+from segmentation.schema import SEGMENT_DEFS
 from segmentation.settings import Settings
 from segmentation.synthetic.generator import GeneratorConfig, generate
 
@@ -73,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
 
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         print("\n" + format_summary(summarize(con)))
+        if result.success:
+            print(f"\nExample segments (segment_defs/), previewed as of {day}")
+            print("\n".join(preview_store(con, SEGMENT_DEFS, day)))
     check_lines, failed_checks = _check_lines(result)
     print("\n" + "\n".join(check_lines))
     print(f"\nRun {result.run_id}: {'succeeded' if result.success else 'FAILED'}")

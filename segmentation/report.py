@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 
 import duckdb
 
 from segmentation.loading import QUARANTINE
+from segmentation.preview import preview
+from segmentation.segments import read_store
+from segmentation.warehouse import custom_fields
 
 SUMMARY_SCHEMAS = ("raw", "marts")
 
@@ -44,3 +49,25 @@ def format_summary(summary: WarehouseSummary) -> str:
         for entity, action, rule, count in summary.quarantine
     ] or ["  nothing"]
     return "\n".join(lines)
+
+
+def preview_store(con: duckdb.DuckDBPyConnection, root: Path, as_of: date) -> list[str]:
+    """One line per stored segment: its preview count, or why it is invalid."""
+    lines = []
+    fields = custom_fields(con)
+    for stored in read_store(root, fields):
+        name = f"{stored.path.parent.name[:8]}/{stored.path.stem}"
+        if not stored.valid:
+            codes = ", ".join(sorted({i.code for i in stored.issues}))
+            lines.append(f"  {name:<52} INVALID ({codes})")
+            continue
+        segment = stored.segment
+        result = preview(con, segment.rule_set, segment.cid, as_of, fields)
+        share = (
+            result.total_matched / result.total_customer_base if result.total_customer_base else 0
+        )
+        lines.append(
+            f"  {name:<52} {result.total_matched:>7,} of {result.total_customer_base:>7,}"
+            f" ({share:6.1%})"
+        )
+    return lines

@@ -13,7 +13,9 @@ from segmentation.synthetic.generator import GenerationResult, GeneratorConfig, 
 from tests.helpers import dbt_build, load_all
 
 AS_OF = date(2026, 11, 24)
-SMALL = GeneratorConfig(end_date=AS_OF, seed=7, tenants=2, contacts_per_tenant=400)
+# The default seed and three tenants: the example segments of segment_defs/ name these
+# tenants and their custom fields.
+SMALL = GeneratorConfig(end_date=AS_OF, tenants=3, contacts_per_tenant=300)
 
 
 @dataclass(frozen=True)

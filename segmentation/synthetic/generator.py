@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
@@ -145,6 +146,17 @@ class _Writer:
         self.report(f"[{elapsed:7.1f}s] {entity:<26} {frame.height:>12,} rows")
 
 
+ID_NAMESPACE = uuid.UUID("6f1c0e2a-6d8b-4d1e-9a55-3f4b2c1d0e9f")
+
+
+def stable_id(*parts: object) -> str:
+    """A UUID named by ``parts``: the same across generator changes, unlike random ids.
+
+    Tenants and custom fields get these, so stored segments can name them.
+    """
+    return str(uuid.uuid5(ID_NAMESPACE, "/".join(map(str, parts))))
+
+
 def _rng(config: GeneratorConfig, entity: str) -> np.random.Generator:
     stream = int.from_bytes(entity.encode(), "little") % (2**63)
     return np.random.default_rng([config.seed, stream])
@@ -223,7 +235,7 @@ class _TenantOutput:
 
 def _tenants(config: GeneratorConfig, rng: np.random.Generator) -> _TenantOutput:
     n = config.tenants
-    cids = uuids(rng, n)
+    cids = np.array([stable_id(config.seed, "tenant", i) for i in range(n)])
     names = [
         vocab.TENANT_NAMES[i % len(vocab.TENANT_NAMES)]
         + ("" if i < len(vocab.TENANT_NAMES) else f" {i // len(vocab.TENANT_NAMES) + 1}")
@@ -347,7 +359,7 @@ def _custom_fields(ctx: _Context, rng: np.random.Generator):
         members = np.flatnonzero(contacts.tenant == t)
         for field_type, variants in vocab.CUSTOM_FIELDS.items():
             name, options = variants[t % len(variants)]
-            field_id = uuids(rng, 1)[0]
+            field_id = stable_id(cid, "custom_field", field_type)
             definitions.append(
                 {
                     "cid": cid,

@@ -13,7 +13,8 @@ from datetime import date
 import duckdb
 from sqlglot import exp
 
-from segmentation.compile import compile_rule_set, to_sql
+from segmentation.compile import to_sql
+from segmentation.compile.query import PROFILE_ALIAS, QueryBuilder
 from segmentation.model import RuleSet
 from segmentation.validate import CustomField
 
@@ -43,27 +44,25 @@ class Preview:
 def preview_query(
     rule_set: RuleSet, cid: str, as_of: date, custom_fields: Mapping[str, CustomField]
 ) -> exp.Select:
-    """One pass: the first matched contacts by latest activity, each row with the total."""
-    matched = compile_rule_set(rule_set, cid, as_of, custom_fields).subquery("matched")
-    profile = exp.to_table("marts.contact_profile").as_("profile")
-    metrics = exp.to_table("marts.contact_metrics").as_("metrics")
+    """One pass over the tenant's profile: the matched contacts with the latest activity
+    first, each row carrying the total."""
+    builder = QueryBuilder(cid, as_of, custom_fields)
+    predicate = builder.rule_set(rule_set)
+    last_activity = builder.column("marts.contact_metrics", "last_activity_on")
+    profile = PROFILE_ALIAS
     return (
-        exp.select(
-            "profile.contact_id",
-            "profile.full_name",
-            "profile.source",
-            "metrics.last_activity_on",
+        builder.from_profile()
+        .select(
+            exp.column("contact_id", table=profile),
+            exp.column("full_name", table=profile),
+            exp.column("source", table=profile),
+            exp.alias_(last_activity, "last_activity_on"),
             exp.alias_(exp.Window(this=exp.Count(this=exp.Star())), "total_matched"),
         )
-        .from_(matched)
-        .join(profile, on="profile.contact_id = matched.contact_id", join_type="inner")
-        .join(metrics, on="metrics.contact_id = matched.contact_id", join_type="left")
-        .where(exp.column("cid", table="profile").eq(exp.convert(cid)))
+        .where(predicate)
         .order_by(
-            exp.Ordered(
-                this=exp.column("last_activity_on", table="metrics"), desc=True, nulls_first=False
-            ),
-            "profile.contact_id",
+            exp.Ordered(this=last_activity.copy(), desc=True, nulls_first=False),
+            exp.Ordered(this=exp.column("contact_id", table=profile)),
         )
         .limit(SAMPLE_SIZE)
     )

@@ -70,7 +70,7 @@ class QueryBuilder:
         """The predicate of one condition (never NULL)."""
         if isinstance(item, FieldCondition):
             field = self.catalog.field(item.field)
-            column = exp.column(field.column, table=self._contact_table(field.table))
+            column = self.column(field.table, field.column)
             return self._operator(column, field.field_type, item.operator, item.value)
         if isinstance(item, CustomFieldCondition):
             field_type = self.custom_fields[item.field_id].field_type
@@ -120,6 +120,10 @@ class QueryBuilder:
 
     def _tenant(self, table: str | None) -> exp.Expression:
         return exp.column("cid", table=table).eq(exp.convert(self.cid))
+
+    def column(self, table: str, column: str) -> exp.Column:
+        """A column of a contact-grain mart, joined to the profile if it is another table."""
+        return exp.column(column, table=self._contact_table(table))
 
     def _contact_table(self, table: str) -> str:
         if table == PROFILE:

@@ -29,3 +29,4 @@ select
     case when status_on <= {{ as_of_date() }} then status_on end as status_on
 from recipients
 where sent_on <= {{ as_of_date() }}
+{{ cluster_by_tenant() }}

@@ -21,3 +21,4 @@ select
     message_count
 from conversations
 where started_on <= {{ as_of_date() }}
+{{ cluster_by_tenant() }}

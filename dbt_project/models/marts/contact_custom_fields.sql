@@ -21,3 +21,4 @@ select
 from {{ ref('stg_crm__custom_field_values') }} as values_
 inner join profile on values_.contact_id = profile.contact_id and values_.cid = profile.cid
 inner join definitions on values_.field_id = definitions.field_id
+{{ cluster_by_tenant() }}

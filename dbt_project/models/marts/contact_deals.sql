@@ -20,3 +20,4 @@ select
     case when closed_on <= {{ as_of_date() }} then closed_on end as closed_on
 from deals
 where created_on <= {{ as_of_date() }}
+{{ cluster_by_tenant() }}

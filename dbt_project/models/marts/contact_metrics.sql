@@ -178,3 +178,4 @@ select
     {{ dbt.datediff('last_activity_on', 'as_of_date', 'day') }} as days_since_last_activity,
     as_of_date
 from with_recency
+{{ cluster_by_tenant() }}

@@ -10,3 +10,4 @@ select
 from {{ ref('stg_crm__orders') }} as orders
 inner join {{ ref('stg_crm__tenants') }} as tenants on orders.cid = tenants.cid
 where {{ local_date('orders.ordered_at', 'tenants.timezone') }} <= {{ as_of_date() }}
+{{ cluster_by_tenant() }}

@@ -72,3 +72,4 @@ select
     as_of_date
 from profile
 where created_on <= as_of_date
+{{ cluster_by_tenant() }}

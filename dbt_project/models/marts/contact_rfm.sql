@@ -77,3 +77,4 @@ select
 from profile
 left join scored on profile.contact_id = scored.contact_id and profile.cid = scored.cid
 left join labels on scored.r_score = labels.r_score and scored.f_score = labels.f_score
+{{ cluster_by_tenant() }}

@@ -25,3 +25,4 @@ select
     end as resolution_hours
 from tickets
 where created_on <= {{ as_of_date() }}
+{{ cluster_by_tenant() }}

@@ -24,7 +24,7 @@ $(MANIFEST): $(INSTALLED) $(DBT_SOURCES)
 	touch $@
 
 $(DAGSTER_HOME):
-	mkdir -p $@
+	mkdir -p $@ && touch $@/dagster.yaml
 
 run: setup $(DAGSTER_HOME)  ## generate the default data and run the daily pipeline through Dagster
 	$(BIN)/python -m pipelines.run

@@ -1,6 +1,5 @@
 """One asset per CRM entity: landing Parquet -> ``raw.crm_<entity>`` (quarantine aside)."""
 
-import warnings
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -54,7 +53,4 @@ def _entity(name: str) -> Entity:
     return next(e for e in ENTITIES if e.name == name)
 
 
-with warnings.catch_warnings():
-    # backfill_policy is marked beta; it is what keeps a backfill to one day per run.
-    warnings.simplefilter("ignore", dg.BetaWarning)
-    load_assets = [build_load_asset(entity) for entity in ENTITIES]
+load_assets = [build_load_asset(entity) for entity in ENTITIES]

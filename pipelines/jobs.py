@@ -17,3 +17,13 @@ daily_job = dg.define_asset_job(
     executor_def=dg.in_process_executor,
     description="Load the landing zone, build the marts as of the day, check everything.",
 )
+
+SEGMENTS_JOB = "segments_refresh"
+
+segments_job = dg.define_asset_job(
+    name=SEGMENTS_JOB,
+    selection=dg.AssetSelection.groups("segments"),
+    partitions_def=daily_partitions,
+    executor_def=dg.in_process_executor,
+    description="Recompute segment membership and stats of a day over the built marts.",
+)

@@ -23,12 +23,24 @@ class LandingZone(dg.ConfigurableResource):
         return Path(self.path)
 
 
+class SegmentStore(dg.ConfigurableResource):
+    """The folder of stored segments: ``<cid>/<segment>.json``."""
+
+    path: str
+
+    @property
+    def directory(self) -> Path:
+        """The store's root as a path."""
+        return Path(self.path)
+
+
 def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
-    """The warehouse (one DuckDB file), the landing zone and the dbt CLI."""
+    """The warehouse (one DuckDB file), the landing zone, the segment store, the dbt CLI."""
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     return {
         "warehouse": DuckDBResource(database=str(settings.warehouse)),
         "landing": LandingZone(path=str(settings.landing)),
+        "segment_store": SegmentStore(path=str(settings.segment_defs)),
         "dbt": DbtCliResource(
             project_dir=str(settings.dbt_project),
             profiles_dir=str(settings.dbt_project),

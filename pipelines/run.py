@@ -19,8 +19,7 @@ import duckdb
 from pipelines.definitions import defs
 from pipelines.jobs import DAILY_JOB
 from pipelines.schedules import jakarta_day
-from segmentation.report import format_summary, preview_store, summarize
-from segmentation.schema import SEGMENT_DEFS
+from segmentation.report import format_summary, segments_report, summarize
 from segmentation.settings import Settings
 from segmentation.synthetic.generator import GeneratorConfig, generate
 
@@ -75,8 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         print("\n" + format_summary(summarize(con)))
         if result.success:
-            print(f"\nExample segments (segment_defs/), previewed as of {day}")
-            print("\n".join(preview_store(con, SEGMENT_DEFS, day)))
+            print(
+                f"\nSegments of {settings.segment_defs} on {day}: preview count, members,"
+                " % of the customer base, entered, exited, % reachable by WhatsApp / email"
+            )
+            print("\n".join(segments_report(con, settings.segment_defs, day)))
     check_lines, failed_checks = _check_lines(result)
     print("\n" + "\n".join(check_lines))
     print(f"\nRun {result.run_id}: {'succeeded' if result.success else 'FAILED'}")

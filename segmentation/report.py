@@ -11,9 +11,10 @@ import duckdb
 from segmentation.loading import QUARANTINE
 from segmentation.preview import preview
 from segmentation.segments import read_store
+from segmentation.stats import DAILY_STATS, DISTRIBUTIONS
 from segmentation.warehouse import custom_fields
 
-SUMMARY_SCHEMAS = ("raw", "marts")
+SUMMARY_SCHEMAS = ("raw", "marts", "segments")
 
 
 @dataclass(frozen=True)
@@ -51,23 +52,56 @@ def format_summary(summary: WarehouseSummary) -> str:
     return "\n".join(lines)
 
 
-def preview_store(con: duckdb.DuckDBPyConnection, root: Path, as_of: date) -> list[str]:
-    """One line per stored segment: its preview count, or why it is invalid."""
-    lines = []
+def segments_report(con: duckdb.DuckDBPyConnection, root: Path, day: date) -> list[str]:
+    """Per stored segment: preview count, membership and stats of ``day``, distributions."""
+    stats = {
+        row[0]: row[1:]
+        for row in con.execute(
+            f"SELECT segment_id, total_matched, percentage_reach, entered, exited, "
+            f"reachable_whatsapp_pct, reachable_email_pct FROM {DAILY_STATS} WHERE day = ?",
+            [day],
+        ).fetchall()
+    }
+    tops = _top_buckets(con, day)
     fields = custom_fields(con)
+    lines = [
+        f"  {'segment':<46} {'preview':>7} {'members':>7} {'reach':>6} {'in':>5} {'out':>5}"
+        f" {'WA':>6} {'email':>6}  top source / domicile / age / gender"
+    ]
     for stored in read_store(root, fields):
         name = f"{stored.path.parent.name[:8]}/{stored.path.stem}"
         if not stored.valid:
             codes = ", ".join(sorted({i.code for i in stored.issues}))
-            lines.append(f"  {name:<52} INVALID ({codes})")
+            lines.append(f"  {name:<46} INVALID ({codes})")
             continue
         segment = stored.segment
-        result = preview(con, segment.rule_set, segment.cid, as_of, fields)
-        share = (
-            result.total_matched / result.total_customer_base if result.total_customer_base else 0
-        )
+        matched = preview(con, segment.rule_set, segment.cid, day, fields).total_matched
+        if segment.id not in stats:
+            lines.append(f"  {name:<46} {matched:>7,}  (not computed: {segment.status.value})")
+            continue
+        members, reach, entered, exited, whatsapp, email = stats[segment.id]
         lines.append(
-            f"  {name:<52} {result.total_matched:>7,} of {result.total_customer_base:>7,}"
-            f" ({share:6.1%})"
+            f"  {name:<46} {matched:>7,} {members:>7,} {_pct(reach)} {entered:>5,} "
+            f"{exited:>5,} {_pct(whatsapp)} {_pct(email)}  {tops.get(segment.id, '')}"
         )
     return lines
+
+
+def _pct(value: float | None) -> str:
+    return f"{value:5.1f}%" if value is not None else "     -"
+
+
+def _top_buckets(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, str]:
+    rows = con.execute(
+        f"""
+        SELECT segment_id, dimension, bucket FROM {DISTRIBUTIONS} WHERE day = ?
+        QUALIFY row_number() OVER (PARTITION BY segment_id, dimension
+                                   ORDER BY contacts DESC, bucket) = 1
+        """,
+        [day],
+    ).fetchall()
+    order = {"source": 0, "domicile": 1, "age": 2, "gender": 3}
+    tops: dict[str, list[tuple[int, str]]] = {}
+    for segment_id, dimension, bucket in rows:
+        tops.setdefault(segment_id, []).append((order[dimension], bucket))
+    return {s: " / ".join(b for _, b in sorted(v)) for s, v in tops.items()}

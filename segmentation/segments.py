@@ -6,11 +6,14 @@ every problem (its structure, its folder, and each issue of its rule set).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+import pyarrow as pa
 from pydantic import ValidationError
 
 from segmentation.model import Segment
@@ -87,3 +90,50 @@ def read_store(
 ) -> list[StoredSegment]:
     """Every segment of the store, valid or not."""
     return [read_segment(p, custom_fields, limits) for p in segment_files(root)]
+
+
+DEFINITIONS = "segments.segment_definitions"
+
+
+def rule_set_hash(segment: Segment) -> str:
+    """A short hash of the rule set: a change of rules changes it, a rename does not."""
+    text = json.dumps(segment.rule_set.model_dump(mode="json"), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def record_store(con: duckdb.DuckDBPyConnection, stored: list[StoredSegment]) -> None:
+    """Replace ``segments.segment_definitions`` with the store: every file, valid or not."""
+    rows = []
+    for item in stored:
+        segment = item.segment
+        rows.append(
+            {
+                "path": str(item.path.relative_to(item.path.parents[1])),
+                "segment_id": segment.id if segment else None,
+                "cid": segment.cid if segment else item.path.parent.name,
+                "name": segment.name if segment else None,
+                "description": segment.description if segment else None,
+                "status": segment.status.value if segment else None,
+                "owner_id": segment.owner_id if segment else None,
+                "created_at": segment.created_at if segment else None,
+                "updated_at": segment.updated_at if segment else None,
+                "rule_set": segment.rule_set.model_dump_json() if segment else None,
+                "rule_set_hash": rule_set_hash(segment) if segment else None,
+                "is_valid": item.valid,
+                "issues": json.dumps([vars(i) for i in item.issues]),
+            }
+        )
+    frame = pa.Table.from_pylist(rows, schema=_DEFINITIONS_SCHEMA)  # noqa: F841
+    con.execute("CREATE SCHEMA IF NOT EXISTS segments")
+    con.execute(f"CREATE OR REPLACE TABLE {DEFINITIONS} AS SELECT * FROM frame")
+
+
+_DEFINITIONS_SCHEMA = pa.schema(
+    [
+        ("path", pa.string()), ("segment_id", pa.string()), ("cid", pa.string()),
+        ("name", pa.string()), ("description", pa.string()), ("status", pa.string()),
+        ("owner_id", pa.string()), ("created_at", pa.timestamp("us", tz="UTC")),
+        ("updated_at", pa.timestamp("us", tz="UTC")), ("rule_set", pa.string()),
+        ("rule_set_hash", pa.string()), ("is_valid", pa.bool_()), ("issues", pa.string()),
+    ]
+)  # fmt: skip

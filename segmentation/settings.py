@@ -15,15 +15,17 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 WAREHOUSE_ENV = "SEGMENTATION_WAREHOUSE"
 LANDING_ENV = "SEGMENTATION_LANDING"
 DBT_PROJECT_ENV = "SEGMENTATION_DBT_PROJECT"
+SEGMENT_DEFS_ENV = "SEGMENTATION_SEGMENT_DEFS"
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Absolute paths of the warehouse file, the landing directory and the dbt project."""
+    """Absolute paths of the warehouse, the landing zone, the dbt project, the segments."""
 
     warehouse: Path
     landing: Path
     dbt_project: Path
+    segment_defs: Path
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -36,4 +38,5 @@ class Settings:
             warehouse=path(WAREHOUSE_ENV, REPOSITORY / "data" / "warehouse.duckdb"),
             landing=path(LANDING_ENV, REPOSITORY / "data" / "landing"),
             dbt_project=path(DBT_PROJECT_ENV, REPOSITORY / "dbt_project"),
+            segment_defs=path(SEGMENT_DEFS_ENV, REPOSITORY / "segment_defs"),
         )

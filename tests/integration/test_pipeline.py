@@ -19,7 +19,8 @@ DAY = date(2026, 11, 20)
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory):
     work = tmp_path_factory.mktemp("pipeline")
-    generate(GeneratorConfig(end_date=DAY, tenants=2, contacts_per_tenant=150), work / "landing")
+    # Three tenants of the default seed: the example segments of segment_defs/ name them.
+    generate(GeneratorConfig(end_date=DAY, tenants=3, contacts_per_tenant=120), work / "landing")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(WAREHOUSE_ENV, str(work / "warehouse.duckdb"))
         patch.setenv(LANDING_ENV, str(work / "landing"))

@@ -22,7 +22,7 @@ def canonical(facts: dict[date, dict[str, set[str]]]) -> set[tuple]:
         days = sorted(d for d in facts if segment in facts[d])
         for contact in CONTACTS:
             start = None
-            for i, day in enumerate(days):
+            for day in days:
                 member = contact in facts[day][segment]
                 if member and start is None:
                     start = day
@@ -36,14 +36,13 @@ def canonical(facts: dict[date, dict[str, set[str]]]) -> set[tuple]:
 
 def stored(con) -> set[tuple]:
     return set(
-        con.execute(f"SELECT segment_id, contact_id, valid_from, valid_to FROM {MEMBERSHIP}")
-        .fetchall()
+        con.execute(
+            f"SELECT segment_id, contact_id, valid_from, valid_to FROM {MEMBERSHIP}"
+        ).fetchall()
     )
 
 
-member_sets = st.fixed_dictionaries(
-    {s: st.sets(st.sampled_from(CONTACTS)) for s in SEGMENTS}
-)
+member_sets = st.fixed_dictionaries({s: st.sets(st.sampled_from(CONTACTS)) for s in SEGMENTS})
 runs = st.lists(
     st.tuples(st.integers(0, 8).map(lambda n: START + timedelta(days=n)), member_sets),
     min_size=1,

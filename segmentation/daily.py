@@ -1,0 +1,80 @@
+"""One day of segments: evaluate every computable segment, record history and stats.
+
+Which segments a day computes:
+
+* valid ones only (an invalid file is reported by the store, and skipped);
+* active ones only: an archived segment keeps its history and is not recomputed;
+* those whose rule set was in force on the day: a segment edited (or created) after the
+  day is left alone there, so an edit applies from its day on and earlier history stays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import duckdb
+
+from segmentation.batch import evaluate_segments
+from segmentation.membership import DAYS, DayChange, apply_day, ensure_tables
+from segmentation.model import Segment, SegmentStatus
+from segmentation.segments import StoredSegment, rule_set_hash
+from segmentation.stats import write_stats
+from segmentation.warehouse import custom_fields, marts_day
+
+
+@dataclass(frozen=True)
+class DayResult:
+    """What a day's run did: changes per computed segment, and what it left alone."""
+
+    day: date
+    changes: list[DayChange]
+    skipped: dict[str, str]
+    """Segment (id or file) -> why it was not computed."""
+
+
+def computable(
+    stored: list[StoredSegment], day: date, timezones: dict[str, str]
+) -> tuple[list[Segment], dict[str, str]]:
+    """The segments to compute on ``day``, and why each other one is left alone."""
+    chosen, skipped = [], {}
+    for item in stored:
+        segment = item.segment
+        if not item.valid or segment is None:
+            skipped[str(item.path)] = "invalid"
+        elif segment.status is SegmentStatus.ARCHIVED:
+            skipped[segment.id] = "archived"
+        elif _local_day(segment, timezones) > day:
+            skipped[segment.id] = "rule set edited after the day"
+        else:
+            chosen.append(segment)
+    return chosen, skipped
+
+
+def _local_day(segment: Segment, timezones: dict[str, str]) -> date:
+    zone = ZoneInfo(timezones.get(segment.cid, "Asia/Jakarta"))
+    return segment.updated_at.astimezone(zone).date()
+
+
+def run_day(con: duckdb.DuckDBPyConnection, day: date, stored: list[StoredSegment]) -> DayResult:
+    """Compute, record and summarize every computable segment on ``day``."""
+    built = marts_day(con)
+    if built != day:
+        raise ValueError(f"the marts are built as of {built}, not {day}: build the day first")
+    timezones = dict(
+        con.execute("SELECT DISTINCT cid, timezone FROM marts.contact_profile").fetchall()
+    )
+    segments, skipped = computable(stored, day, timezones)
+    members = evaluate_segments(con, segments, day, custom_fields(con))
+    tenants = {s.id: s.cid for s in segments}
+    hashes = {s.id: rule_set_hash(s) for s in segments}
+    changes = apply_day(con, day, members, tenants, hashes) if segments else []
+    ensure_tables(con)
+    latest = dict(
+        con.execute(f"SELECT segment_id, max(day) FROM {DAYS} GROUP BY segment_id").fetchall()
+    )
+    current = {s for s in tenants if latest.get(s) == day}
+    if segments:
+        write_stats(con, day, tenants, current)
+    return DayResult(day, changes, skipped)

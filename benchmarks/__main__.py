@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import platform
+from datetime import timedelta
 
 import duckdb
 
-from benchmarks import preview
-from benchmarks.warehouse import AS_OF, CONFIG, bench_warehouse
+from benchmarks import membership, preview
+from benchmarks.warehouse import AS_OF, CONFIG, bench_warehouse, build_marts
 
 
 def main() -> None:
@@ -33,6 +34,17 @@ def main() -> None:
         print(f"  activity rows in the marts (as of the day): {activity:,}")
         print("\nPreview, one tenant (the largest), 30 runs each, interleaved with the hand query")
         print(preview.report(preview.run(con, AS_OF)))
+
+    print("\nDaily membership: the day before, then the day (marts rebuilt by dbt for each)")
+    days, segments = [], 0
+    for day in (AS_OF - timedelta(days=1), AS_OF):
+        build_marts(warehouse, day, select="+marts")
+        with duckdb.connect(str(warehouse)) as con:
+            if not days:
+                con.execute("DROP SCHEMA IF EXISTS segments CASCADE")
+            bound, figures, segments = membership.run_day(con, day)
+            days.append((bound, figures))
+    print(membership.report(days, segments))
 
 
 if __name__ == "__main__":

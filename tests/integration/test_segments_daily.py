@@ -206,4 +206,11 @@ def test_invalid_segment_is_skipped_and_reported_while_the_rest_run(warehouse_co
     assert "unknown_field" in check.metadata["errors"].value
     with duckdb.connect(str(warehouse_copy), read_only=True) as con:
         computed = con.execute(f"SELECT DISTINCT segment_id FROM {MEMBERSHIP}").fetchall()
+        base = con.execute("SELECT count(*) FROM marts.contact_profile WHERE cid = ?", [cid])
+        base = base.fetchall()[0][0]
     assert computed == [(f"{cid}-everyone",)]
+    (membership,) = [e for e in result.get_asset_materialization_events()
+                     if e.asset_key.path[-1] == "segment_membership"]  # fmt: skip
+    metadata = membership.materialization.metadata
+    assert metadata["members_by_segment"].value == {f"{cid}-everyone": base}
+    assert f"| {cid}-everyone | {base} | {base} | 0 |" in metadata["largest_changes"].value

@@ -1,0 +1,156 @@
+"""Daily membership of 200 segments over 1M contacts, beside its lower bound.
+
+The lower bound is a single pass per tenant computing every segment's predicate as a
+column and only counting (nothing fetched, nothing written): what any engine must do at
+least. The membership step is the real one: the same pass fetched and unpivoted, then
+the history written. Day 1 writes every member; day 2 (marts rebuilt for the next day)
+writes only the changes.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import duckdb
+from sqlglot import exp
+
+from segmentation.batch import evaluate_segments, flags_query
+from segmentation.compile import to_sql
+from segmentation.membership import MEMBERSHIP, apply_day, ensure_tables
+from segmentation.model import Segment
+from segmentation.synthetic import vocabulary as vocab
+from segmentation.synthetic.generator import stable_id
+from segmentation.warehouse import custom_fields
+
+SEGMENTS_PER_TENANT = 20
+LABELS = ["Champions", "Loyal Customers", "At Risk"]
+
+
+def _field(field, operator, value=None):
+    return {"type": "field", "field": field, "operator": operator, "value": value}
+
+
+def _association(kind, where=(), count=None, window=None):
+    condition = {"type": "association", "association": kind, "where": list(where)}
+    if count:
+        condition["count"] = {"operator": count[0], "value": count[1]}
+    if window:
+        condition["window"] = window
+    return condition
+
+
+def _templates(cid: str, tenant: int, k: int) -> dict:
+    """Rule set number ``k`` of a tenant: ten shapes, values varied by ``k``."""
+    city = vocab.CITIES[k % len(vocab.CITIES)][0]
+    source = vocab.LEAD_SOURCES[k % len(vocab.LEAD_SOURCES)][0]
+    _name, options = vocab.CUSTOM_FIELDS["multiple_select"][tenant % 3]
+    shapes = [
+        [_field("city", "is", city), _field("is_whatsapp_reachable", "is_true")],
+        [_field("rfm_label", "is_any_of", LABELS[: 1 + k % 3])],
+        [_field("total_spent", "greater_than", 500_000 * (1 + k))],
+        [_association("conversations", [{"field": "channel", "operator": "is_any_of",
+                                          "value": ["whatsapp"]}], ("at_least", 2),
+                      {"last_days": 30 + k})],
+        [_association("campaigns", [{"field": "status", "operator": "is_any_of",
+                                     "value": ["read", "replied"]}], None,
+                      {"last_days": 7 + k, "field": "status_at"})],
+        [_association("orders", [{"field": "is_counted", "operator": "is_true"}],
+                      ("at_least", 3), {"last_days": 90}),
+         _association("tickets", [{"field": "is_resolved", "operator": "is_false"}],
+                      ("exactly", 0))],
+        [_field("source", "is_any_of", [source]), _field("created_at", "in_last_days", 365)],
+        [_field("days_since_last_activity", "greater_than", 30 + k),
+         _field("is_email_reachable", "is_true")],
+        [{"type": "custom_field", "field_id": stable_id(cid, "custom_field", "multiple_select"),
+          "operator": "contains_any", "value": [options[k % len(options)]]}],
+        [_association("deals", [{"field": "status", "operator": "is_any_of", "value": ["won"]},
+                                {"field": "amount", "operator": "greater_than",
+                                 "value": 10_000_000}]),
+         _association("tickets", [{"field": "is_resolved", "operator": "is_false"}])],
+    ]  # fmt: skip
+    match = "any" if k % 10 == 9 else "all"
+    return {"version": 1, "groups": [{"match": match, "conditions": shapes[k % 10]}]}
+
+
+def bench_segments(con: duckdb.DuckDBPyConnection) -> list[Segment]:
+    """200 segments: 20 for each of the 10 tenants."""
+    cids = [r[0] for r in con.execute("SELECT DISTINCT cid FROM marts.contact_profile "
+                                      "ORDER BY 1").fetchall()]  # fmt: skip
+    stamp = datetime(2026, 1, 1, tzinfo=UTC)
+    return [
+        Segment(id=stable_id("bench", cid, k), cid=cid, name=f"bench {k}", created_at=stamp,
+                updated_at=stamp, rule_set=_templates(cid, t, k))
+        for t, cid in enumerate(cids)
+        for k in range(SEGMENTS_PER_TENANT)
+    ]  # fmt: skip
+
+
+def lower_bound(con, segments: list[Segment], day: date, fields) -> float:
+    """Seconds for one pass per tenant computing every predicate, counting only."""
+    started = time.perf_counter()
+    for cid in sorted({s.cid for s in segments}):
+        mine = [s for s in segments if s.cid == cid]
+        flags = flags_query(mine, cid, day, fields).subquery("flags")
+        counts = [exp.func("count_if", exp.column(f"s{i}")) for i in range(len(mine))]
+        con.execute(to_sql(exp.select(*counts).from_(flags))).fetchall()
+    return time.perf_counter() - started
+
+
+@dataclass(frozen=True)
+class DayFigures:
+    day: date
+    evaluate_s: float
+    history_s: float
+    members: int
+    entered: int
+    exited: int
+    rows_before: int
+    rows_after: int
+
+
+def membership_day(con, segments: list[Segment], day: date, fields) -> DayFigures:
+    """The membership step of one day, timed: evaluate, then write the history."""
+    ensure_tables(con)
+    rows_before = con.execute(f"SELECT count(*) FROM {MEMBERSHIP}").fetchall()[0][0]
+    started = time.perf_counter()
+    members = evaluate_segments(con, segments, day, fields)
+    evaluated = time.perf_counter()
+    changes = apply_day(con, day, members, {s.id: s.cid for s in segments})
+    written = time.perf_counter()
+    rows_after = con.execute(f"SELECT count(*) FROM {MEMBERSHIP}").fetchall()[0][0]
+    return DayFigures(
+        day, evaluated - started, written - evaluated, sum(c.members for c in changes),
+        sum(c.entered for c in changes), sum(c.exited for c in changes), rows_before, rows_after,
+    )  # fmt: skip
+
+
+def run_day(con: duckdb.DuckDBPyConnection, day: date) -> tuple[float, DayFigures, int]:
+    """Lower bound and membership step on ``day`` (the marts' day); segments count."""
+    segments = bench_segments(con)
+    fields = custom_fields(con)
+    lower_bound(con, segments, day, fields)  # warm up
+    bound = min(lower_bound(con, segments, day, fields) for _ in range(3))
+    figures = membership_day(con, segments, day, fields)
+    return bound, figures, len(segments)
+
+
+def report(days: list[tuple[float, DayFigures]], segments: int) -> str:
+    """The table ``make bench`` prints."""
+    lines = [
+        f"{'day':<11} {'segments':>8} {'members':>10} {'entered':>9} {'exited':>9} "
+        f"{'evaluate s':>10} {'history s':>9} {'step s':>7} {'bound s':>7} {'x bound':>7} "
+        f"{'rows +':>9} {'rows/members':>12}"
+    ]
+    for bound, d in days:
+        step = d.evaluate_s + d.history_s
+        growth = d.rows_after - d.rows_before
+        lines.append(
+            f"{d.day.isoformat():<11} {segments:>8} {d.members:>10,} {d.entered:>9,} "
+            f"{d.exited:>9,} {d.evaluate_s:>10.2f} {d.history_s:>9.2f} {step:>7.2f} "
+            f"{bound:>7.2f} {step / bound:>6.2f}x {growth:>9,} {growth / max(d.members, 1):>12.3f}"
+        )
+    lines.append("target: membership step within 3x the bound; rows added per day track "
+                 "changes (entered + exited), not members")  # fmt: skip
+    return "\n".join(lines)

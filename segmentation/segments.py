@@ -17,6 +17,8 @@ import pyarrow as pa
 from pydantic import ValidationError
 
 from segmentation.model import Segment
+from segmentation.stats import DAILY_STATS
+from segmentation.stats import ensure_tables as ensure_stats_tables
 from segmentation.validate import CustomField, Issue, Limits, check
 
 
@@ -93,6 +95,8 @@ def read_store(
 
 
 DEFINITIONS = "segments.segment_definitions"
+OVERVIEW = "segments.segment_overview"
+"""The detail page's Overview: the latest stats; no reachability for archived segments."""
 
 
 def rule_set_hash(segment: Segment) -> str:
@@ -126,6 +130,25 @@ def record_store(con: duckdb.DuckDBPyConnection, stored: list[StoredSegment]) ->
     frame = pa.Table.from_pylist(rows, schema=_DEFINITIONS_SCHEMA)  # noqa: F841
     con.execute("CREATE SCHEMA IF NOT EXISTS segments")
     con.execute(f"CREATE OR REPLACE TABLE {DEFINITIONS} AS SELECT * FROM frame")
+    ensure_stats_tables(con)
+    con.execute(
+        f"""
+        CREATE OR REPLACE VIEW {OVERVIEW} AS
+        SELECT d.segment_id, d.cid, d.name, d.description, d.status, d.owner_id,
+               d.rule_set, s.day AS last_computed_on, s.total_matched,
+               s.total_customer_base, s.percentage_reach, s.computed_at AS last_updated,
+               CASE WHEN d.status = 'active' THEN s.reachable_whatsapp END AS reachable_whatsapp,
+               CASE WHEN d.status = 'active' THEN s.reachable_whatsapp_pct END
+                   AS reachable_whatsapp_pct,
+               CASE WHEN d.status = 'active' THEN s.reachable_email END AS reachable_email,
+               CASE WHEN d.status = 'active' THEN s.reachable_email_pct END
+                   AS reachable_email_pct
+        FROM {DEFINITIONS} d
+        LEFT JOIN {DAILY_STATS} s ON s.segment_id = d.segment_id AND s.day = (
+            SELECT max(day) FROM {DAILY_STATS} x WHERE x.segment_id = d.segment_id)
+        WHERE d.is_valid
+        """
+    )
 
 
 _DEFINITIONS_SCHEMA = pa.schema(

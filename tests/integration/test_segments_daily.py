@@ -15,7 +15,7 @@ from assets.segments import every_segment_is_valid, segment_definitions, segment
 from pipelines.resources import SegmentStore
 from segmentation.daily import run_day
 from segmentation.membership import MEMBERSHIP
-from segmentation.segments import read_store
+from segmentation.segments import OVERVIEW, read_store, record_store
 from segmentation.stats import DAILY_STATS, DISTRIBUTIONS, MATCHED_CUSTOMERS
 from tests.conftest import AS_OF
 from tests.helpers import contact, dbt_build, load_all, tenant, write_landing
@@ -170,6 +170,13 @@ def test_archived_and_edited_segments_keep_their_history(three_days, tmp_path) -
         assert result.skipped == {"t1-chatty": "rule set edited after the day",
                                   "t2-chatty": "archived"}  # fmt: skip
         assert sorted(con.execute(f"SELECT * FROM {MEMBERSHIP}").fetchall()) == history
+        record_store(con, read_store(store))
+        overview = con.execute(
+            f"SELECT segment_id, status, total_matched, reachable_whatsapp FROM {OVERVIEW} "
+            "ORDER BY 1"
+        ).fetchall()
+    # The archived segment keeps its last figures but shows no reachability.
+    assert overview == [("t1-chatty", "active", 2, 1), ("t2-chatty", "archived", 1, None)]
 
 
 @pytest.fixture

@@ -163,6 +163,11 @@ def parse_value(
     return _PARSERS[shape](raw, max_values, max_days)
 
 
+def parse_validated(operator: Operator, field_type: FieldType, raw: object) -> Value:
+    """The value of a condition that validation already accepted (its limits included)."""
+    return parse_value(operator, field_type, raw, max_values=10**9, max_days=10**9)
+
+
 _SHAPE_HINT = {
     Shape.TEXT: 'a non-blank string, e.g. "Jakarta"',
     Shape.TEXT_LIST: 'a list of 1 or more non-blank strings, e.g. ["whatsapp"]',

@@ -23,7 +23,7 @@ from segmentation.model import (
     Match,
     RuleSet,
 )
-from segmentation.operators import OPERATORS, Value, normalize_text, parse_value
+from segmentation.operators import OPERATORS, Value, normalize_text, parse_validated
 from segmentation.validate import CustomField
 
 Row = Mapping[str, object]
@@ -133,7 +133,7 @@ class _Evaluator:
 def holds(operator_name: str, raw_value, field_type: FieldType, actual, as_of: date) -> bool:
     """Whether a field holding ``actual`` satisfies ``<operator> <raw_value>`` as of a day."""
     operator = OPERATORS[operator_name]
-    value = parse_value(operator, field_type, raw_value, 10**9, 10**9)
+    value = parse_validated(operator, field_type, raw_value)
     if operator.negates:
         return not holds(operator.negates, raw_value, field_type, actual, as_of)
     if _is_empty(actual, field_type):

@@ -32,12 +32,11 @@ from segmentation.model import (
     Match,
     RuleSet,
 )
-from segmentation.operators import OPERATORS, parse_value
-from segmentation.validate import CustomField, Limits
+from segmentation.operators import OPERATORS, parse_validated
+from segmentation.validate import CustomField
 
 PROFILE = "marts.contact_profile"
 PROFILE_ALIAS = "p"
-_NO_LIMITS = Limits(max_values=10**9, max_days=10**9)
 
 
 class QueryBuilder:
@@ -82,7 +81,7 @@ class QueryBuilder:
 
     def _operator(self, column, field_type: FieldType, name: str, raw) -> exp.Expression:
         operator = OPERATORS[name]
-        value = parse_value(operator, field_type, raw, _NO_LIMITS.max_values, _NO_LIMITS.max_days)
+        value = parse_validated(operator, field_type, raw)
         return condition(column, field_type, operator, value, self.as_of)
 
     def _association(self, item: AssociationCondition) -> exp.Expression:

@@ -94,10 +94,7 @@ class Association(_Frozen):
 
     def field(self, field_id: str) -> AssociationField:
         """The sub-field called ``field_id``."""
-        for field in self.fields:
-            if field.id == field_id:
-                return field
-        raise KeyError(f"association {self.id!r} has no field {field_id!r}")
+        return _by_id(self.fields, field_id, f"association {self.id!r} has no field")
 
 
 class CustomFields(_Frozen):
@@ -129,17 +126,11 @@ class Catalog(_Frozen):
 
     def field(self, field_id: str) -> Field:
         """The contact-level field called ``field_id``."""
-        for field in self.fields:
-            if field.id == field_id:
-                return field
-        raise KeyError(f"no field {field_id!r} in the catalog")
+        return _by_id(self.fields, field_id, "the catalog has no field")
 
     def association(self, association_id: str) -> Association:
         """The association called ``association_id``."""
-        for association in self.associations:
-            if association.id == association_id:
-                return association
-        raise KeyError(f"no association {association_id!r} in the catalog")
+        return _by_id(self.associations, association_id, "the catalog has no association")
 
     def tables(self) -> set[str]:
         """Every mart table a condition can read."""
@@ -148,6 +139,14 @@ class Catalog(_Frozen):
             | {a.table for a in self.associations}
             | {self.custom.table}
         )
+
+
+def _by_id(items, item_id: str, missing: str):
+    """The item whose ``id`` is ``item_id``; KeyError saying what is missing otherwise."""
+    for item in items:
+        if item.id == item_id:
+            return item
+    raise KeyError(f"{missing} {item_id!r}")
 
 
 @cache

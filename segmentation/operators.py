@@ -14,17 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
 from segmentation.catalog import FieldType
-
-WHITESPACE = " \t\n\r\x0b\x0c"
-"""What text comparison trims at both ends: spaces, tabs, line breaks."""
-
-
-def normalize_text(value: str) -> str:
-    """Text as conditions compare it: trimmed of :data:`WHITESPACE`, lower-cased."""
-    return value.strip(WHITESPACE).lower()
+from segmentation.limits import Limits
+from segmentation.text import is_blank, normalize
 
 
 class Shape(StrEnum):
@@ -86,7 +81,10 @@ _OPERATORS = (
 OPERATORS: dict[str, Operator] = {op.name: op for op in _OPERATORS}
 
 _EMPTINESS = ("is_empty", "is_not_empty")
-_TEXT = ("is", "is_not", "contains", "does_not_contain", "starts_with", "ends_with")
+_TEXT = (
+    "is", "is_not", "contains", "does_not_contain", "starts_with", "ends_with", "is_any_of",
+    "is_none_of",
+)  # fmt: skip
 _NUMBER = (
     "equals", "not_equals", "greater_than", "greater_than_or_equal", "less_than",
     "less_than_or_equal", "between",
@@ -121,13 +119,17 @@ def positive(operator: Operator) -> tuple[Operator, bool]:
 
 @dataclass(frozen=True)
 class Value:
-    """An operator's value, parsed and normalized (text lower-cased and trimmed)."""
+    """An operator's value, parsed.
+
+    Text stays as the user wrote it (in Unicode NFC): trimming and case are applied by
+    :func:`fold`, in SQL to both sides. Numbers are exact decimals.
+    """
 
     text: str | None = None
     texts: tuple[str, ...] = ()
-    number: float | None = None
-    low: float | date | None = None
-    high: float | date | None = None
+    number: Decimal | None = None
+    low: Decimal | date | None = None
+    high: Decimal | date | None = None
     day: date | None = None
     days: int | None = None
 
@@ -148,9 +150,9 @@ def value_shape(operator: Operator, field_type: FieldType) -> Shape:
 
 
 def parse_value(
-    operator: Operator, field_type: FieldType, raw: object, max_values: int, max_days: int
+    operator: Operator, field_type: FieldType, raw: object, limits: Limits | None = None
 ) -> Value:
-    """The normalized value of ``operator``, or :class:`InvalidValue` saying what is wrong."""
+    """The parsed value of ``operator``, or :class:`InvalidValue` saying what is wrong."""
     shape = value_shape(operator, field_type)
     if shape is Shape.NONE:
         if raw is not None:
@@ -160,13 +162,20 @@ def parse_value(
         raise InvalidValue(
             "value_required", f"`{operator.name}` needs a value ({_SHAPE_HINT[shape]})"
         )
-    return _PARSERS[shape](raw, max_values, max_days)
+    return _PARSERS[shape](raw, limits or Limits())
 
 
 def parse_validated(operator: Operator, field_type: FieldType, raw: object) -> Value:
     """The value of a condition that validation already accepted (its limits included)."""
-    return parse_value(operator, field_type, raw, max_values=10**9, max_days=10**9)
+    return parse_value(operator, field_type, raw, _NO_LIMITS)
 
+
+_NO_LIMITS = Limits(max_values=10**9, max_text_length=10**9, max_days=10**9)
+
+MAX_NUMBER = Decimal(10) ** 15
+"""Numbers in conditions stay below a quadrillion in magnitude..."""
+MAX_DECIMALS = 6
+"""...with at most six decimals, so every engine holds them as an exact DECIMAL."""
 
 _SHAPE_HINT = {
     Shape.TEXT: 'a non-blank string, e.g. "Jakarta"',
@@ -179,38 +188,52 @@ _SHAPE_HINT = {
 }
 
 
-def _text(raw: object, *_limits: int) -> Value:
+def _text(raw: object, limits: Limits) -> Value:
     if not isinstance(raw, str):
         raise InvalidValue(
             "wrong_value_type", f"expected {_SHAPE_HINT[Shape.TEXT]}, got {_kind(raw)}"
         )
-    text = normalize_text(raw)
-    if not text:
+    if len(raw) > limits.max_text_length:
+        raise InvalidValue(
+            "value_too_long",
+            f"a text value has at most {limits.max_text_length} characters, got {len(raw)}",
+        )
+    if is_blank(raw):
         raise InvalidValue("blank_value", "the value is blank; use is_empty to match empty fields")
-    return Value(text=text)
+    return Value(text=normalize(raw))
 
 
-def _text_list(raw: object, max_values: int, _max_days: int) -> Value:
+def _text_list(raw: object, limits: Limits) -> Value:
     if not isinstance(raw, list) or not raw:
         raise InvalidValue("wrong_value_type", f"expected {_SHAPE_HINT[Shape.TEXT_LIST]}")
-    if len(raw) > max_values:
-        raise InvalidValue("too_many_values", f"at most {max_values} values, got {len(raw)}")
-    texts = tuple(dict.fromkeys(_text(item).text for item in raw))
-    return Value(texts=texts)
+    if len(raw) > limits.max_values:
+        raise InvalidValue("too_many_values", f"at most {limits.max_values} values, got {len(raw)}")
+    texts = [_text(item, limits).text for item in raw]
+    return Value(texts=tuple(dict.fromkeys(texts)))
 
 
-def _number(raw: object, *_limits: int) -> float:
-    if (
-        isinstance(raw, bool)
-        or not isinstance(raw, int | float)
-        or raw != raw
-        or abs(raw) == float("inf")
-    ):
+def _number(raw: object, _limits: Limits | None = None) -> Decimal:
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
         raise InvalidValue("wrong_value_type", f"expected a finite number, got {_kind(raw)}")
-    return float(raw)
+    try:
+        # repr() is the shortest text of a float: 25.74 stays 25.74, never 25.7399999...
+        number = Decimal(repr(raw) if isinstance(raw, float) else raw)
+    except InvalidOperation:
+        raise InvalidValue("wrong_value_type", f"expected a finite number, got {raw}") from None
+    if not number.is_finite():
+        raise InvalidValue("wrong_value_type", f"expected a finite number, got {raw}")
+    if abs(number) >= MAX_NUMBER:
+        raise InvalidValue(
+            "number_out_of_range", f"numbers must lie between -10^15 and 10^15, got {raw}"
+        )
+    if -number.normalize().as_tuple().exponent > MAX_DECIMALS:
+        raise InvalidValue(
+            "too_many_decimals", f"numbers have at most {MAX_DECIMALS} decimals, got {raw}"
+        )
+    return number
 
 
-def _number_value(raw: object, *_limits: int) -> Value:
+def _number_value(raw: object, limits: Limits) -> Value:
     return Value(number=_number(raw))
 
 
@@ -223,12 +246,12 @@ def _pair(raw: object, parse, hint: str) -> tuple:
     return low, high
 
 
-def _number_range(raw: object, *_limits: int) -> Value:
+def _number_range(raw: object, limits: Limits) -> Value:
     low, high = _pair(raw, _number, _SHAPE_HINT[Shape.NUMBER_RANGE])
     return Value(low=low, high=high)
 
 
-def _date(raw: object, *_limits: int) -> date:
+def _date(raw: object, _limits: Limits | None = None) -> date:
     if not isinstance(raw, str):
         raise InvalidValue(
             "wrong_value_type", f"expected {_SHAPE_HINT[Shape.DATE]}, got {_kind(raw)}"
@@ -243,22 +266,24 @@ def _date(raw: object, *_limits: int) -> date:
         ) from None
 
 
-def _date_value(raw: object, *_limits: int) -> Value:
+def _date_value(raw: object, limits: Limits) -> Value:
     return Value(day=_date(raw))
 
 
-def _date_range(raw: object, *_limits: int) -> Value:
+def _date_range(raw: object, limits: Limits) -> Value:
     low, high = _pair(raw, _date, _SHAPE_HINT[Shape.DATE_RANGE])
     return Value(low=low, high=high)
 
 
-def _days(raw: object, _max_values: int, max_days: int) -> Value:
+def _days(raw: object, limits: Limits) -> Value:
     if isinstance(raw, bool) or not isinstance(raw, int):
         raise InvalidValue(
             "wrong_value_type", f"expected {_SHAPE_HINT[Shape.DAYS]}, got {_kind(raw)}"
         )
-    if not 1 <= raw <= max_days:
-        raise InvalidValue("days_out_of_range", f"days must be between 1 and {max_days}, got {raw}")
+    if not 1 <= raw <= limits.max_days:
+        raise InvalidValue(
+            "days_out_of_range", f"days must be between 1 and {limits.max_days}, got {raw}"
+        )
     return Value(days=raw)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
+from decimal import Decimal
 
 from segmentation.catalog import Catalog, FieldType, load_catalog
 from segmentation.model import (
@@ -23,7 +24,8 @@ from segmentation.model import (
     Match,
     RuleSet,
 )
-from segmentation.operators import OPERATORS, Value, normalize_text, parse_validated
+from segmentation.operators import OPERATORS, Value, parse_validated
+from segmentation.text import fold
 from segmentation.validate import CustomField
 
 Row = Mapping[str, object]
@@ -145,14 +147,27 @@ def _is_empty(actual, field_type: FieldType) -> bool:
     if actual is None:
         return True
     if field_type in _TEXTUAL:
-        return normalize_text(actual) == ""
+        return fold(actual) == ""
     if field_type is FieldType.MULTIPLE_SELECT:
-        return all(item is None or normalize_text(item) == "" for item in actual)
+        return all(item is None or fold(item) == "" for item in actual)
     return False
 
 
 def _options(actual) -> set[str]:
-    return {normalize_text(item) for item in actual if item is not None}
+    return {fold(item) for item in actual if item is not None}
+
+
+def _folded(texts) -> set[str]:
+    return {fold(text) for text in texts}
+
+
+def _compare(actual, bound: Decimal | date) -> int:
+    """-1, 0 or 1 as ``actual`` is below, at or above ``bound``, compared as SQL does: in
+    floating point for a floating-point column, exactly for an integer or decimal one."""
+    if isinstance(bound, Decimal):
+        actual, bound = (actual, float(bound)) if isinstance(actual, float) else (
+            Decimal(actual), bound)  # fmt: skip
+    return (actual > bound) - (actual < bound)
 
 
 def _anniversary_soon(day: date, value: Value, as_of: date, _field_type) -> bool:
@@ -168,19 +183,19 @@ def _anniversary_soon(day: date, value: Value, as_of: date, _field_type) -> bool
 
 
 _POSITIVE = {
-    "is": lambda a, v, d, t: normalize_text(a) == v.text,
-    "contains": lambda a, v, d, t: v.text in normalize_text(a),
-    "starts_with": lambda a, v, d, t: normalize_text(a).startswith(v.text),
-    "ends_with": lambda a, v, d, t: normalize_text(a).endswith(v.text),
-    "is_any_of": lambda a, v, d, t: normalize_text(a) in v.texts,
-    "contains_any": lambda a, v, d, t: bool(_options(a) & set(v.texts)),
-    "contains_all": lambda a, v, d, t: set(v.texts) <= _options(a),
-    "equals": lambda a, v, d, t: a == v.number,
-    "greater_than": lambda a, v, d, t: a > v.number,
-    "greater_than_or_equal": lambda a, v, d, t: a >= v.number,
-    "less_than": lambda a, v, d, t: a < v.number,
-    "less_than_or_equal": lambda a, v, d, t: a <= v.number,
-    "between": lambda a, v, d, t: v.low <= a <= v.high,
+    "is": lambda a, v, d, t: fold(a) == fold(v.text),
+    "contains": lambda a, v, d, t: fold(v.text) in fold(a),
+    "starts_with": lambda a, v, d, t: fold(a).startswith(fold(v.text)),
+    "ends_with": lambda a, v, d, t: fold(a).endswith(fold(v.text)),
+    "is_any_of": lambda a, v, d, t: fold(a) in _folded(v.texts),
+    "contains_any": lambda a, v, d, t: bool(_options(a) & _folded(v.texts)),
+    "contains_all": lambda a, v, d, t: _folded(v.texts) <= _options(a),
+    "equals": lambda a, v, d, t: _compare(a, v.number) == 0,
+    "greater_than": lambda a, v, d, t: _compare(a, v.number) > 0,
+    "greater_than_or_equal": lambda a, v, d, t: _compare(a, v.number) >= 0,
+    "less_than": lambda a, v, d, t: _compare(a, v.number) < 0,
+    "less_than_or_equal": lambda a, v, d, t: _compare(a, v.number) <= 0,
+    "between": lambda a, v, d, t: _compare(a, v.low) >= 0 and _compare(a, v.high) <= 0,
     "on": lambda a, v, d, t: a == v.day,
     "before": lambda a, v, d, t: a < v.day,
     "after": lambda a, v, d, t: a > v.day,

@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from segmentation.catalog import Catalog, FieldType, load_catalog
+from segmentation.limits import Limits
 from segmentation.model import (
     RULE_SET_VERSION,
     AssociationCondition,
@@ -56,19 +57,8 @@ class CustomField:
     cid: str
     field_id: str
     name: str
-    field_type: FieldType
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Size limits of a rule set: settings, not constants of the engine."""
-
-    max_groups: int = 2
-    max_conditions_per_group: int = 3
-    max_sub_filters: int = 3
-    max_values: int = 100
-    max_days: int = 3650
-    max_count: int = 1_000_000
+    field_type: FieldType | None
+    """None for a type the CRM has and this engine does not know (kept, not filterable)."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +68,7 @@ class Context:
     cid: str
     custom_fields: Mapping[str, CustomField] = field(default_factory=dict)
     """Every tenant's custom fields by id (to tell "another tenant's" from "unknown")."""
-    limits: Limits = Limits()
+    limits: Limits = field(default_factory=Limits)
     catalog: Catalog = field(default_factory=load_catalog)
 
 
@@ -106,7 +96,14 @@ def load_rule_set(
     issues = check(data, cid, custom_fields, limits)
     if issues:
         raise InvalidRuleSet(issues)
-    return RuleSet.model_validate(_parsed(data))
+    return strict(RuleSet, _parsed(data))
+
+
+def strict(model: Any, data: Any) -> Any:
+    """``data`` (parsed JSON) as ``model``, read as strictly as the published JSON Schema
+    reads it: ``"2"`` is not an integer, a timestamp needs its time zone."""
+    adapter = model if isinstance(model, TypeAdapter) else TypeAdapter(model)
+    return adapter.validate_json(json.dumps(data), strict=True)
 
 
 def _parsed(data: Any) -> Any:
@@ -138,7 +135,7 @@ def _issues(data: Any, context: Context) -> list[Issue]:
 
 def _structure_issues(data: dict) -> list[Issue]:
     try:
-        RuleSet.model_validate(data)
+        strict(RuleSet, data)
     except ValidationError as error:
         return [_from_pydantic(e) for e in error.errors()]
     return []
@@ -209,7 +206,7 @@ def _condition_issues(data: dict, context: Context) -> list[Issue]:
     issues = []
     for pointer, raw in _raw_conditions(data):
         try:
-            condition = _CONDITION.validate_python(raw)
+            condition = strict(_CONDITION, raw)
         except ValidationError:
             continue  # its structure problems are reported already
         issues += _semantic_issues(condition, pointer, context)
@@ -264,6 +261,14 @@ def _custom_field_issues(
                 "custom_field_of_another_tenant",
                 f"{pointer}/field_id",
                 f"custom field {condition.field_id!r} belongs to another tenant",
+            )
+        ]
+    if found.field_type is None:
+        return [
+            Issue(
+                "unsupported_field_type",
+                f"{pointer}/field_id",
+                f"custom field {found.name!r} has a type segments cannot filter on yet",
             )
         ]
     return _operator_issues(condition.operator, condition.value, found.field_type, pointer, context)
@@ -373,7 +378,7 @@ def _operator_issues(
         ]
     limits = context.limits
     try:
-        parse_value(OPERATORS[name], field_type, value, limits.max_values, limits.max_days)
+        parse_value(OPERATORS[name], field_type, value, limits)
     except InvalidValue as error:
         return [Issue(error.code, f"{pointer}/value", str(error))]
     return []

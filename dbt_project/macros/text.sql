@@ -1,11 +1,32 @@
 {#-
-    Text as it is compared everywhere: whitespace (spaces, tabs, line breaks) trimmed at
-    both ends, and a blank value is NULL. The whitespace class is built with chr() so the
-    same SQL means the same on DuckDB (RE2) and Spark (Java regex, escaping literals).
+    Unicode's White_Space characters (a non-breaking space left by a paste included):
+    what text comparison trims at both ends. The same set as the engine's text
+    operators trim (segmentation/operators.py, WHITESPACE).
 -#}
+{% macro whitespace() -%}
+    {{- "\t\n\u000b\u000c\r \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000" -}}
+{%- endmacro %}
+
+{#- Text trimmed of whitespace at both ends; a blank value is NULL. -#}
 {% macro clean_text(column) -%}
-    {%- set blank = "concat('[ ', chr(9), chr(10), chr(11), chr(12), chr(13), ']+')" -%}
-    nullif(regexp_replace(regexp_replace({{ column }}, concat('^', {{ blank }}), ''), concat({{ blank }}, '$'), ''), '')
+    {{ return(adapter.dispatch('clean_text', 'segmentation')(column)) }}
+{%- endmacro %}
+
+{% macro default__clean_text(column) -%}
+    nullif(trim({{ column }}, '{{ whitespace() }}'), '')
+{%- endmacro %}
+
+{% macro spark__clean_text(column) -%}
+    nullif(trim(both '{{ whitespace() }}' from {{ column }}), '')
+{%- endmacro %}
+
+{#-
+    A coded value (a channel, a status, a priority) as the models compare it: trimmed
+    and lower-cased, so `WhatsApp ` and `whatsapp` are one channel. The loader keeps
+    values it does not know, so a new channel reaches the marts as it was exported.
+-#}
+{% macro clean_code(column) -%}
+    lower({{ clean_text(column) }})
 {%- endmacro %}
 
 {#- A JSON array of strings (as the CRM exports multi-select values) as an array. -#}
@@ -19,18 +40,4 @@
 
 {% macro spark__json_string_array(column) -%}
     from_json({{ column }}, 'array<string>')
-{%- endmacro %}
-
-{#-
-    The rows of a source, one per key: the first by `order_by`. The loader already
-    rejects duplicate keys; this keeps staging correct for any source of the same shape.
--#}
-{% macro deduplicated(relation, key, order_by) -%}
-    {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
-    select {{ columns | join(', ') if columns else '*' }}
-    from (
-        select *, row_number() over (partition by {{ key }} order by {{ order_by }}) as row_in_key
-        from {{ relation }}
-    ) as ranked
-    where row_in_key = 1
 {%- endmacro %}

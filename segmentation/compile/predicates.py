@@ -10,20 +10,23 @@ the as-of day, so the SQL holds no date arithmetic to render per dialect.
 >>> from sqlglot import exp
 >>> from segmentation.catalog import FieldType
 >>> from segmentation.operators import OPERATORS, Value
->>> condition(exp.column("city"), FieldType.SINGLE_LINE_TEXT, OPERATORS["is_not"],
-...           Value(text="jakarta"), date(2026, 1, 31)).sql("duckdb")
-"NOT COALESCE(LOWER(TRIM(city, ' \\t\\n\\r\\x0b\\x0c')) = 'jakarta', FALSE)"
+>>> sql = condition(exp.column("city"), FieldType.SINGLE_LINE_TEXT, OPERATORS["is_not"],
+...                 Value(text="Jakarta"), date(2026, 1, 31)).sql("duckdb")
+>>> sql.replace(WHITESPACE, "<ws>")
+"NOT COALESCE(LOWER(TRIM(city, '<ws>')) = LOWER(TRIM('Jakarta', '<ws>')), FALSE)"
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlglot import exp
 
 from segmentation.catalog import FieldType
-from segmentation.operators import WHITESPACE, Operator, Value, positive
+from segmentation.operators import Operator, Value, positive
+from segmentation.text import WHITESPACE
 
 TEXT_TYPES = {
     FieldType.SINGLE_LINE_TEXT,
@@ -47,9 +50,23 @@ def condition(
     return exp.not_(predicate) if negated else predicate
 
 
-def normalized_text(column: exp.Expression) -> exp.Expression:
-    """``LOWER(TRIM(column, whitespace))``: text as every text operator compares it."""
-    return exp.Lower(this=exp.Trim(this=column, expression=exp.convert(WHITESPACE)))
+def normalized_text(text: exp.Expression) -> exp.Expression:
+    """``LOWER(TRIM(text, whitespace))``: text as every text operator compares it.
+
+    Applied to the stored value and to the condition's value alike, so both sides are
+    lower-cased by the same function (:func:`segmentation.operators.fold` mirrors it).
+    """
+    return exp.Lower(this=exp.Trim(this=text, expression=exp.convert(WHITESPACE)))
+
+
+def text_literal(text: str) -> exp.Expression:
+    """A condition's text, normalized in SQL as stored text is."""
+    return normalized_text(exp.convert(text))
+
+
+def number_literal(number: Decimal) -> exp.Expression:
+    """An exact decimal literal (``25.74``, never ``2.574E+1``)."""
+    return exp.Literal.number(format(number, "f"))
 
 
 def normalized_list(column: exp.Expression) -> exp.Expression:
@@ -84,53 +101,52 @@ def anniversary_keys(as_of: date, days: int) -> list[int]:
 
 
 def _is(column, field_type, value, as_of):
-    return normalized_text(column).eq(exp.convert(value.text))
+    return normalized_text(column).eq(text_literal(value.text))
 
 
 def _contains(column, field_type, value, as_of):
-    return exp.StrPosition(this=normalized_text(column), substr=exp.convert(value.text)) > 0
+    return exp.StrPosition(this=normalized_text(column), substr=text_literal(value.text)) > 0
 
 
 def _starts_with(column, field_type, value, as_of):
-    return exp.StartsWith(this=normalized_text(column), expression=exp.convert(value.text))
+    return exp.StartsWith(this=normalized_text(column), expression=text_literal(value.text))
 
 
 def _ends_with(column, field_type, value, as_of):
-    length = exp.convert(len(value.text))
-    return exp.Right(this=normalized_text(column), expression=length).eq(exp.convert(value.text))
+    return exp.EndsWith(this=normalized_text(column), expression=text_literal(value.text))
 
 
 def _is_any_of(column, field_type, value, as_of):
-    return normalized_text(column).isin(*value.texts)
+    return normalized_text(column).isin(*(text_literal(v) for v in value.texts))
 
 
 def _contains_any(column, field_type, value, as_of):
     options = normalized_list(column)
     return exp.or_(
-        *(exp.ArrayContains(this=options, expression=exp.convert(v)) for v in value.texts)
+        *(exp.ArrayContains(this=options, expression=text_literal(v)) for v in value.texts)
     )
 
 
 def _contains_all(column, field_type, value, as_of):
     options = normalized_list(column)
     return exp.and_(
-        *(exp.ArrayContains(this=options, expression=exp.convert(v)) for v in value.texts)
+        *(exp.ArrayContains(this=options, expression=text_literal(v)) for v in value.texts)
     )
+
+
+def _bound(value: Decimal | date) -> exp.Expression:
+    return date_literal(value) if isinstance(value, date) else number_literal(value)
 
 
 def _compare(make: Callable[[exp.Expression, exp.Expression], exp.Expression]):
     def build(column, field_type, value, as_of):
-        literal = date_literal(value.day) if value.day else exp.convert(value.number)
-        return make(column, literal)
+        return make(column, _bound(value.day if value.day else value.number))
 
     return build
 
 
 def _between(column, field_type, value, as_of):
-    def bound(b):
-        return date_literal(b) if isinstance(b, date) else exp.convert(b)
-
-    return column.between(bound(value.low), bound(value.high))
+    return column.between(_bound(value.low), _bound(value.high))
 
 
 def _in_last_days(column, field_type, value, as_of):

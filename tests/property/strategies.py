@@ -4,7 +4,9 @@ padded text, mixed case, unicode, quotes, LIKE wildcards, leap days, day boundar
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, timedelta
+from decimal import Decimal
 
 from hypothesis import strategies as st
 
@@ -16,18 +18,25 @@ CATALOG = load_catalog()
 TENANTS = ("t1", "t2")
 AS_OF_DAYS = (date(2026, 1, 31), date(2027, 2, 27), date(2028, 2, 28), date(2026, 12, 31))
 
+# Text that breaks naive comparisons: case, padding of every kind (NBSP and ideographic
+# space included), SQL wildcards and quotes, and scripts whose lower-casing differs by
+# function (Turkish dotted I, Greek final sigma, German sharp s, NFD-decomposed accents).
 TEXTS = (
     "Jakarta", " jakarta\t", "JAKARTA", "Jakarta Selatan", "ja%rta", "a_b", "O'Neil",
     "o'neil \n", "éclair", "ÉCLAIR", "中文", "😀 emoji", "Bandung", "whatsapp", "Won",
-    "open", "Champions",
+    "open", "Champions", "İstanbul Kebab", "istanbul kebab", "ΟΔΟΣ", "οδος", "Straße",
+    "STRASSE", "e\u0301clair", "\u00a0Jakarta\u3000", "\u2003won\u00a0",
 )  # fmt: skip
 TEXT_VALUES = (
     "jakarta", " JAKARTA ", "ja", "rta", "%", "_", "'", "o'neil", "éclair", "中", "😀",
-    "bandung", "whatsapp", "won", "open", "champions",
+    "bandung", "whatsapp", "won", "open", "champions", "İstanbul Kebab", "İSTANBUL",
+    "ΟΔΟΣ", "οδοσ", "straße", "e\u0301clair", "\u00a0jakarta\u00a0",
 )  # fmt: skip
-OPTIONS = ("Fashion", "fashion ", "GADGET", "Beauty", "", " ")
-OPTION_VALUES = ("fashion", "gadget", "beauty", "sport")
-NUMBERS = (0, 1, 2, 2.5, -1, 10, 10_000_000)
+OPTIONS = ("Fashion", "fashion ", "GADGET", "Beauty", "", " ", "\u00a0", "İpek", "ΚΑΦΕΣ")
+OPTION_VALUES = ("fashion", "gadget", "beauty", "sport", "ipek", "İPEK", "καφεσ")
+NUMBERS = (0, 1, 2, 2.5, -1, 10, 10_000_000, 25.74, 0.1, 0.3)
+STORED_NUMBERS = (*NUMBERS, 11.77 + 13.97, 0.1 + 0.2)
+"""Stored numbers also hold sums that floating point does not make exact."""
 DAYS = (1, 2, 7, 30, 365, 366)
 # Every boundary of every relative-date operator for the day counts above.
 DATE_OFFSETS = tuple(sorted({o for n in DAYS for o in (-n - 1, -n, -n + 1, n - 1, n)}))
@@ -51,7 +60,7 @@ def cell(field_type: FieldType, as_of: date) -> st.SearchStrategy:
     if field_type is FieldType.MULTIPLE_SELECT:
         return st.none() | st.lists(st.sampled_from(OPTIONS) | st.none(), max_size=3)
     if field_type in (FieldType.NUMBER, FieldType.PERCENTAGE):
-        return st.none() | st.sampled_from(NUMBERS).map(float)
+        return st.none() | st.sampled_from(STORED_NUMBERS).map(float)
     if field_type is FieldType.DATE:
         return st.none() | st.sampled_from(dates_near(as_of))
     if field_type is FieldType.BOOLEAN:
@@ -266,6 +275,8 @@ def _hinted_texts(rule_set: dict) -> list[str]:
                         core.upper(),
                         f" {core}\t",
                         f"\n{core.title()}  ",
+                        f"\u00a0{core}\u3000",
+                        unicodedata.normalize("NFD", core),
                         f"x{core}",
                         f"{core}x",
                     }
@@ -335,7 +346,22 @@ def mart_rows(draw, as_of: date, rule_set: dict, min_contacts: int = 1) -> dict[
                         tables[association.table].append(
                             _row(draw, owner, contact_id, used, near, texts)
                         )
+    if draw(st.booleans()):
+        _store_numbers_exactly(tables)
     return tables
+
+
+def _store_numbers_exactly(tables: dict[str, list[dict]]) -> None:
+    """Numbers as an exact DECIMAL(18,2) column holds them (as money is stored)."""
+    types = column_types()
+    for table, rows in tables.items():
+        numeric = [
+            c for c, t in types[table].items() if t in (FieldType.NUMBER, FieldType.PERCENTAGE)
+        ]
+        for row in rows:
+            for column in numeric:
+                if row.get(column) is not None:
+                    row[column] = Decimal(repr(row[column])).quantize(Decimal("0.01"))
 
 
 def column_types() -> dict[str, dict[str, FieldType | str]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import duckdb
 import pyarrow as pa
 
@@ -17,7 +19,9 @@ ARROW_TYPES = {
 }
 
 
-def _arrow_type(kind) -> pa.DataType:
+def _arrow_type(kind, values: list) -> pa.DataType:
+    if any(isinstance(v, Decimal) for v in values):
+        return pa.decimal128(18, 2)
     return ARROW_TYPES.get(kind, pa.string()) if isinstance(kind, FieldType) else pa.string()
 
 
@@ -26,8 +30,10 @@ def in_memory_marts(tables: dict[str, list[dict]]) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("CREATE SCHEMA marts")
     for table, columns in column_types().items():
-        schema = pa.schema([(c, _arrow_type(t)) for c, t in columns.items()])
         rows = [{c: row.get(c) for c in columns} for row in tables.get(table, [])]
+        schema = pa.schema(
+            [(c, _arrow_type(t, [row[c] for row in rows])) for c, t in columns.items()]
+        )
         data = pa.Table.from_pylist(rows, schema=schema)  # noqa: F841 (read by DuckDB)
         con.execute(f"CREATE TABLE {table} AS SELECT * FROM data")
     return con

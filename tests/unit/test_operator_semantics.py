@@ -6,13 +6,18 @@ they agree on the right answer, case by case, as docs/operators.md states it.
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from decimal import Decimal
 
+import duckdb
 import pytest
 
 from segmentation.catalog import FieldType
 from segmentation.compile.predicates import anniversary_keys
 from segmentation.reference import holds
+from segmentation.settings import REPOSITORY
+from segmentation.text import WHITESPACE, fold
 from segmentation.validate import load_rule_set
 from tests.property.strategies import CUSTOM_FIELDS
 from tests.property.test_differential import members_by_sql
@@ -38,6 +43,23 @@ CASES = [
     (T, "ends_with", "rta", "Jakarta  ", True),
     (T, "ends_with", "rta", "rt", False),
     (T, "is", "éclair", "ÉCLAIR", True),
+    # One lower-casing on both sides, whatever the script (Turkish dotted I, final sigma).
+    (T, "is", "İstanbul Kebab", "İstanbul Kebab", True),
+    (T, "is", "İstanbul Kebab", "istanbul kebab", True),
+    (T, "is", "ΟΔΟΣ", "ΟΔΟΣ", True),
+    (T, "is", "οδος", "ΟΔΟΣ", False),  # final sigma: lower-cased one character at a time
+    (T, "contains", "STRASSE", "Straße", False),  # lower-casing, not case folding
+    (T, "is", "café", "cafe\u0301", False),  # stored text is NFC (normalized at load)
+    (T, "is", "cafe\u0301", "café", True),  # a rule's text is NFC too
+    # Every Unicode White_Space character is trimmed, a paste's NBSP included.
+    (T, "is", "Jakarta", "\u00a0Jakarta\u3000", True),
+    (T, "is", "\u2003Jakarta", "jakarta\u0085", True),
+    (T, "is_empty", None, "\u00a0\u2028", True),
+    # Text fields take lists, as dropdowns do.
+    (T, "is_any_of", ["Jakarta", "Bandung", "Surabaya"], " bandung", True),
+    (T, "is_any_of", ["Jakarta", "Bandung"], "Bogor", False),
+    (T, "is_none_of", ["Jakarta"], None, True),
+    (T, "is_none_of", ["Jakarta"], "JAKARTA", False),
     (T, "is_empty", None, " \t\n", True),
     (T, "is_not_empty", None, "x", True),
     (M, "contains_any", ["fashion"], ["Fashion ", "Gadget"], True),
@@ -52,6 +74,12 @@ CASES = [
     (N, "between", [1, 2], 2.0, True),
     (N, "between", [1, 2], 2.5, False),
     (N, "not_equals", 1, None, True),
+    # Numbers compare in the stored column's type: exactly for money (DECIMAL), as
+    # floating point for a DOUBLE column, where 11.77 + 13.97 is not 25.74.
+    (N, "greater_than_or_equal", 25.74, Decimal("25.74"), True),
+    (N, "equals", 25.74, Decimal("25.74"), True),
+    (N, "equals", 25.74, 11.77 + 13.97, False),
+    (N, "less_than", 0.3, Decimal("0.30"), False),
     (N, "greater_than", 1, None, False),
     (DD, "in_last_days", 7, date(2027, 2, 21), True),  # D-6: the 7 days ending on D
     (DD, "in_last_days", 7, date(2027, 2, 20), False),  # D-7
@@ -116,3 +144,19 @@ def test_anniversary_keys_add_29_february_in_common_years() -> None:
     assert 229 in anniversary_keys(date(2027, 2, 28), 1)
     assert 229 not in anniversary_keys(date(2028, 2, 28), 1)  # leap year: it has its own day
     assert 229 in anniversary_keys(date(2028, 2, 29), 1)
+
+
+def test_fold_lower_cases_every_character_as_duckdb_does() -> None:
+    """Why: the reference evaluator must mirror the SQL's LOWER on every code point."""
+    with duckdb.connect() as con:
+        lowered = con.execute(
+            "SELECT cp, lower(chr(cp::INTEGER)) FROM range(0, 1114112) t(cp) "
+            "WHERE cp NOT BETWEEN 55296 AND 57343"  # surrogates are not characters
+        ).fetchall()
+    assert [hex(cp) for cp, low in lowered if fold(chr(cp)) != low.strip(WHITESPACE)] == []
+
+
+def test_dbt_trims_the_same_whitespace_as_the_engine() -> None:
+    macro = (REPOSITORY / "dbt_project" / "macros" / "text.sql").read_text()
+    (escaped,) = re.findall(r'\{\{- "(.*)" -\}\}', macro)
+    assert escaped.encode().decode("unicode_escape") == WHITESPACE

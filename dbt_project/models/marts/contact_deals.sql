@@ -1,4 +1,7 @@
-{#- Deals created on or before the day; a deal closed after the day is still open then. -#}
+{#-
+    Deals created on or before the day. Only the status is as of the day (a deal closed
+    after the day is still open then); the stage is the deal's stored stage.
+-#}
 with deals as (
     select
         deals.*,
@@ -13,7 +16,7 @@ select
     deal_id,
     contact_id,
     pipeline,
-    case when closed_on <= {{ as_of_date() }} then stage else 'Open' end as stage,
+    stage,
     case when closed_on <= {{ as_of_date() }} then status else 'open' end as status,
     amount,
     created_on,

@@ -45,7 +45,7 @@ deals as (
         count(case when status = 'open' then 1 end) as deals_open,
         count(case when status = 'won' then 1 end) as deals_won,
         count(case when status = 'lost' then 1 end) as deals_lost,
-        sum(case when status = 'won' then amount else 0 end) as deals_won_amount,
+        {{ money("sum(case when status = 'won' then amount else 0 end)") }} as deals_won_amount,
         max(created_on) as last_deal_on
     from {{ ref('contact_deals') }}
     group by cid, contact_id
@@ -71,7 +71,7 @@ orders as (
         count(case when is_counted then 1 end) as orders_total,
         count(case when is_counted and ordered_on > {{ dbt.dateadd('day', -30, as_of_date()) }}
             then 1 end) as orders_last_30_days,
-        sum(case when is_counted then amount else 0 end) as total_spent,
+        {{ money('sum(case when is_counted then amount else 0 end)') }} as total_spent,
         max(case when is_counted then ordered_on end) as last_order_on
     from {{ ref('contact_orders') }}
     group by cid, contact_id
@@ -167,7 +167,8 @@ select
     orders_total,
     orders_last_30_days,
     total_spent,
-    case when orders_total > 0 then total_spent / orders_total end as average_order_value,
+    case when orders_total > 0 then {{ money('total_spent / orders_total') }} end
+        as average_order_value,
     last_order_on,
     -- Loyalty
     {{ dbt.datediff('loyalty_joined_on', 'as_of_date', 'day') }} as loyalty_membership_days,

@@ -2,7 +2,8 @@
     One row per contact that exists as of the day: every default, custom-Qontak, event,
     consent and loyalty field. Dates of events are tenant-local (`*_on`); timestamps
     stay UTC (`*_at`). Attribute values are the latest known (the CRM keeps no history
-    of them); contacts created after the day are left out.
+    of them). Contacts created after the day are left out; a contact whose creation time
+    is unknown exists on every day.
 -#}
 with contacts as (
     select * from {{ ref('stg_crm__contacts') }}
@@ -71,5 +72,5 @@ select
     timezone,
     as_of_date
 from profile
-where created_on <= as_of_date
+where created_on is null or created_on <= as_of_date
 {{ cluster_by_tenant() }}

@@ -17,7 +17,7 @@ purchases as (
         contact_id,
         max(ordered_on) as last_order_on,
         count(*) as frequency,
-        sum(amount) as monetary
+        {{ money('sum(amount)') }} as monetary
     from {{ ref('contact_orders') }}
     where is_counted
     group by cid, contact_id

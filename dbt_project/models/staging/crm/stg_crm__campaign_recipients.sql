@@ -1,11 +1,11 @@
 with source as (
-    {{ deduplicated(source('raw', 'crm_campaign_recipients'), 'campaign_id, contact_id', 'status_at desc') }}
+    select * from {{ source('raw', 'crm_campaign_recipients') }}
 )
 
 select
     cid,
     campaign_id,
     contact_id,
-    lower(status) as status,
+    {{ clean_code('status') }} as status,
     status_at
 from source

@@ -1,5 +1,5 @@
 with source as (
-    {{ deduplicated(source('raw', 'crm_companies'), 'company_id', 'company_id') }}
+    select * from {{ source('raw', 'crm_companies') }}
 )
 
 select

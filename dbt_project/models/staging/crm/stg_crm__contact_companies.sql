@@ -1,5 +1,5 @@
 with source as (
-    {{ deduplicated(source('raw', 'crm_contact_companies'), 'contact_id, company_id', 'company_id') }}
+    select * from {{ source('raw', 'crm_contact_companies') }}
 )
 
 select cid, contact_id, company_id

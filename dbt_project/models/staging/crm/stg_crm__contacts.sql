@@ -1,5 +1,5 @@
 with source as (
-    {{ deduplicated(source('raw', 'crm_contacts'), 'contact_id', 'updated_at desc') }}
+    select * from {{ source('raw', 'crm_contacts') }}
 )
 
 select
@@ -11,7 +11,7 @@ select
     {{ clean_text('job_title') }} as job_title,
     {{ clean_text('city') }} as city,
     {{ clean_text('address') }} as address,
-    lower({{ clean_text('gender') }}) as gender,
+    {{ clean_code('gender') }} as gender,
     date_of_birth,
     {{ clean_text('source') }} as source,
     {{ clean_text('status') }} as status,

@@ -1,13 +1,13 @@
 with source as (
-    {{ deduplicated(source('raw', 'crm_conversations'), 'conversation_id', 'started_at') }}
+    select * from {{ source('raw', 'crm_conversations') }}
 )
 
 select
     cid,
     conversation_id,
     contact_id,
-    lower(channel) as channel,
-    lower(status) as status,
+    {{ clean_code('channel') }} as channel,
+    {{ clean_code('status') }} as status,
     started_at,
     resolved_at,
     agent_id,

@@ -1,11 +1,11 @@
 with source as (
-    {{ deduplicated(source('raw', 'crm_custom_field_definitions'), 'field_id', 'field_id') }}
+    select * from {{ source('raw', 'crm_custom_field_definitions') }}
 )
 
 select
     cid,
     field_id,
     {{ clean_text('name') }} as field_name,
-    field_type,
+    {{ clean_code('field_type') }} as field_type,
     options
 from source

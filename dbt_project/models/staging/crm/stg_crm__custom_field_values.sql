@@ -4,7 +4,7 @@
     kept verbatim in value_raw.
 -#}
 with source as (
-    {{ deduplicated(source('raw', 'crm_custom_field_values'), 'contact_id, field_id', 'field_id') }}
+    select * from {{ source('raw', 'crm_custom_field_values') }}
 ),
 
 definitions as (

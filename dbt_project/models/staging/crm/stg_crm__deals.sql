@@ -1,5 +1,5 @@
 with source as (
-    {{ deduplicated(source('raw', 'crm_deals'), 'deal_id', 'created_at') }}
+    select * from {{ source('raw', 'crm_deals') }}
 )
 
 select
@@ -8,7 +8,7 @@ select
     contact_id,
     {{ clean_text('pipeline') }} as pipeline,
     {{ clean_text('stage') }} as stage,
-    lower(status) as status,
+    {{ clean_code('status') }} as status,
     amount,
     created_at,
     closed_at

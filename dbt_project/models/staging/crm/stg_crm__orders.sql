@@ -1,5 +1,5 @@
 with source as (
-    {{ deduplicated(source('raw', 'crm_orders'), 'order_id', 'ordered_at') }}
+    select * from {{ source('raw', 'crm_orders') }}
 )
 
 select
@@ -7,7 +7,7 @@ select
     order_id,
     contact_id,
     amount,
-    lower(status) as status,
-    lower(status) not in ('cancelled', 'refunded') as is_counted,
+    {{ clean_code('status') }} as status,
+    coalesce({{ clean_code('status') }} not in ('cancelled', 'refunded'), true) as is_counted,
     ordered_at
 from source

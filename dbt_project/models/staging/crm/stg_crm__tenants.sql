@@ -1,10 +1,10 @@
 with source as (
-    {{ deduplicated(source('raw', 'crm_tenants'), 'cid', 'cid') }}
+    select * from {{ source('raw', 'crm_tenants') }}
 )
 
 select
     cid,
     {{ clean_text('name') }} as tenant_name,
-    package_tier,
+    {{ clean_code('package_tier') }} as package_tier,
     coalesce({{ clean_text('timezone') }}, 'Asia/Jakarta') as timezone
 from source

@@ -1,14 +1,14 @@
 with source as (
-    {{ deduplicated(source('raw', 'crm_tickets'), 'ticket_id', 'created_at') }}
+    select * from {{ source('raw', 'crm_tickets') }}
 )
 
 select
     cid,
     ticket_id,
     contact_id,
-    lower(status) as status,
-    lower(priority) as priority,
-    lower(category) as category,
+    {{ clean_code('status') }} as status,
+    {{ clean_code('priority') }} as priority,
+    {{ clean_code('category') }} as category,
     created_at,
     resolved_at
 from source

@@ -1,5 +1,5 @@
 with source as (
-    {{ deduplicated(source('raw', 'crm_users'), 'user_id', 'user_id') }}
+    select * from {{ source('raw', 'crm_users') }}
 )
 
 select

@@ -1,0 +1,71 @@
+"""Text, as the engine stores and compares it: one place for whitespace, case and controls.
+
+Two steps, each defined once:
+
+* **normalize**, once, when text enters: stored values at load, a rule's values when it
+  is read. Unicode NFC, and control characters removed (:data:`CONTROL_RANGES`).
+* **fold**, every time text is compared: trimmed of Unicode White_Space at both ends,
+  then lower-cased one character at a time. In SQL the compiler applies
+  ``LOWER(TRIM(x, <WHITESPACE>))`` to both sides; :func:`fold` is its Python twin.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+WHITESPACE = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+"""Unicode's White_Space characters: what text comparison trims at both ends (a
+non-breaking space left by a paste included)."""
+
+CONTROL_RANGES = (
+    (0x00, 0x08), (0x0B, 0x0C), (0x0E, 0x1F), (0x7F, 0x9F),  # C0 and C1 but \t \n \r
+    (0x200B, 0x200B), (0x2060, 0x2060), (0xFEFF, 0xFEFF),  # zero-width space, joiner, BOM
+    (0x200E, 0x200F), (0x202A, 0x202E), (0x2066, 0x2069),  # bidirectional marks, overrides
+)  # fmt: skip
+"""Code points removed from text when it enters. Tab, line feed and carriage return stay;
+so do the zero-width joiners that scripts and emoji need."""
+
+
+def _character_class(escape) -> str:
+    return "[" + "".join(f"{escape(a)}-{escape(b)}" for a, b in CONTROL_RANGES) + "]"
+
+
+CONTROL_PATTERN_RE2 = _character_class(lambda c: f"\\x{{{c:04X}}}")
+""":data:`CONTROL_RANGES` as an RE2 character class, for the loader's SQL."""
+
+_CONTROLS = re.compile(_character_class(lambda c: f"\\U{c:08X}"))
+
+_SIMPLE_LOWER = {"\u0130": "i"}
+"""Where Python's full lower-case mapping of one character differs from the simple,
+one-to-one mapping that SQL engines' ``lower()`` applies (U+0130 becomes ``i``)."""
+
+
+def normalize(value: str) -> str:
+    """Text as it is stored: NFC, without control characters.
+
+    >>> normalize("Cafe\\u0301\\u200b")
+    'Café'
+    """
+    return _CONTROLS.sub("", unicodedata.normalize("NFC", value))
+
+
+def fold(value: str) -> str:
+    """Text as conditions compare it: trimmed of :data:`WHITESPACE`, then lower-cased
+    one character at a time, exactly as the compiled SQL does to both sides.
+
+    Character by character, so the Greek capital sigma always becomes the small sigma
+    U+03C3, never the final sigma U+03C2 that ``str.lower`` picks by context, as in SQL.
+
+    >>> fold("  İstanbul ΟΔΟΣ\\xa0")
+    'istanbul οδοσ'
+    """
+    return "".join(_SIMPLE_LOWER.get(c) or c.lower() for c in value.strip(WHITESPACE))
+
+
+def is_blank(value: str) -> bool:
+    """Whether ``value`` holds only :data:`WHITESPACE` (an empty value)."""
+    return not value.strip(WHITESPACE)

@@ -33,14 +33,12 @@ class ExpectationOutcome:
 def _suite(gx_module, entity: Entity, loaded_at: datetime) -> gx.ExpectationSuite:
     e = gx_module.expectations
     suite = gx_module.ExpectationSuite(name=f"raw_{entity.table}")
-    for column in dict.fromkeys((*entity.key, "cid")):
+    for column in dict.fromkeys((*entity.key, "cid", *filter(None, [entity.placed_at]))):
         suite.add_expectation(e.ExpectColumnValuesToNotBeNull(column=column))
     if len(entity.key) == 1:
         suite.add_expectation(e.ExpectColumnValuesToBeUnique(column=entity.key[0]))
     else:
         suite.add_expectation(e.ExpectCompoundColumnsToBeUnique(column_list=list(entity.key)))
-    for column, values in entity.accepted_values.items():
-        suite.add_expectation(e.ExpectColumnValuesToBeInSet(column=column, value_set=list(values)))
     for column, pattern in entity.formats.items():
         suite.add_expectation(e.ExpectColumnValuesToMatchRegex(column=column, regex=pattern))
     for column in entity.happened_at:
@@ -49,7 +47,7 @@ def _suite(gx_module, entity: Entity, loaded_at: datetime) -> gx.ExpectationSuit
 
 
 def _columns(entity: Entity) -> list[str]:
-    wanted = {*entity.key, "cid", *entity.accepted_values, *entity.formats, *entity.happened_at}
+    wanted = {*entity.key, "cid", *entity.formats, *entity.happened_at, entity.placed_at}
     return [c for c in entity.columns if c in wanted]
 
 

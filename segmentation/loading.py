@@ -1,29 +1,48 @@
 """Landing Parquet -> the DuckDB ``raw`` schema, with every bad row kept in quarantine.
 
-Each entity loads in one transaction: its clean table is replaced and its quarantine
-rows are replaced, so a re-run never duplicates and a failed run changes nothing.
+An entity loads in four steps: its files are checked and streamed into a temporary
+``landed`` table (:mod:`segmentation.landed`); each row gets a verdict; the load is
+weighed against the last good one; and only then, in one transaction, the clean table
+and the entity's quarantine rows are replaced. A re-run never duplicates; a failed or
+refused load changes nothing.
 
 Two kinds of problem, both recorded in ``raw.quarantine`` with a stable rule code:
 
 * the row is **rejected** (kept out of the clean table): a missing key, a value of the
-  wrong type, an unknown tenant or parent, a parent of another tenant, a timestamp after
-  the load time, a value outside the accepted set, a duplicate key;
-* one value is **repaired** (set to NULL in the clean table, the original kept): a
-  malformed email or phone, which must not cost us the contact.
+  wrong type, an unknown tenant or parent, a parent of another tenant, no timestamp to
+  place it in time, a timestamp after the load time, or an older copy of a key;
+* a value is **repaired** (the row is kept): a malformed email or phone (set to NULL),
+  an unknown time zone (NULL: the default applies), an amount with fractions of a cent
+  (rounded), text that was not NFC or held control characters or invalid UTF-8
+  (normalized), or a value outside the known list of its column (kept as it is).
+
+A load is **refused** (:class:`LoadRefused`), and the last good table stays, when the
+export is empty where that cannot be right, unreadable, of another schema, or would
+reject or lose most of the table's rows (:class:`LoadPolicy`).
 
 Identifiers in the SQL come only from the entity specs in :mod:`segmentation.sources`;
-the load time and the file path are bound as parameters.
+the load time and names are bound as parameters.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import duckdb
 
+from segmentation.landed import (
+    FILE_COLUMN,
+    INVALID_UTF8_COLUMN,
+    ROW_COLUMN,
+    LandingRefused,
+    landing_files,
+    stream,
+)
 from segmentation.sources import Entity, Reference
+from segmentation.text import CONTROL_PATTERN_RE2, WHITESPACE
+from segmentation.transactions import transaction
 
 RAW_SCHEMA = "raw"
 QUARANTINE = f"{RAW_SCHEMA}.quarantine"
@@ -31,6 +50,22 @@ LOAD_LOG = f"{RAW_SCHEMA}.load_log"
 
 REJECTED = "rejected"
 REPAIRED = "repaired"
+
+_KEPT = f"landed l ANTI JOIN verdicts v USING ({FILE_COLUMN}, {ROW_COLUMN})"
+_REJECTED = f"landed l JOIN verdicts v USING ({FILE_COLUMN}, {ROW_COLUMN})"
+
+
+class LoadRefused(RuntimeError):
+    """An export that would break the clean table; the last good table is kept."""
+
+
+@dataclass(frozen=True)
+class LoadPolicy:
+    """When a load is refused rather than allowed to replace the last good table."""
+
+    max_loss: float = 0.5
+    """Refuse when more than this share of the landed rows would be rejected, or the
+    clean table would shrink by more than this share of the last good load's rows."""
 
 
 @dataclass(frozen=True)
@@ -67,13 +102,8 @@ def literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def landing_path(landing_dir: Path, entity: Entity) -> Path:
-    """Directory holding the entity's Parquet files."""
-    return Path(landing_dir) / entity.name
-
-
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the raw schema and the quarantine table if they are missing."""
+    """Create the raw schema, the quarantine table and the load log if they are missing."""
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
     con.execute(
         f"""
@@ -104,80 +134,172 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
+    for column, kind in (("status", "VARCHAR"), ("files", "JSON"), ("message", "VARCHAR")):
+        con.execute(f"ALTER TABLE {LOAD_LOG} ADD COLUMN IF NOT EXISTS {column} {kind}")
+
+
+def last_good_load(con: duckdb.DuckDBPyConnection, entity: Entity) -> dict | None:
+    """The entity's last load that replaced its table: when, rows, and the files read."""
+    ensure_schema(con)
+    rows = con.execute(
+        f"""
+        SELECT loaded_at, landed_rows, loaded_rows, rejected_rows, files FROM {LOAD_LOG}
+        WHERE entity = ? AND coalesce(status, 'loaded') = 'loaded'
+        ORDER BY loaded_at DESC LIMIT 1
+        """,
+        [entity.name],
+    ).fetchall()
+    if not rows:
+        return None
+    loaded_at, landed, loaded, rejected, files = rows[0]
+    return {
+        "loaded_at": loaded_at,
+        "landed_rows": landed,
+        "loaded_rows": loaded,
+        "rejected_rows": rejected,
+        "files": json.loads(files) if files else {},
+    }
 
 
 def last_loaded_at(con: duckdb.DuckDBPyConnection, entity: Entity) -> datetime | None:
-    """When the entity was last loaded (the ``loaded_at`` its rules were checked against)."""
-    ensure_schema(con)
-    rows = con.execute(
-        f"SELECT max(loaded_at) FROM {LOAD_LOG} WHERE entity = ?", [entity.name]
-    ).fetchall()
-    return rows[0][0]
+    """When the entity's table was last replaced (the ``loaded_at`` its rules used)."""
+    good = last_good_load(con, entity)
+    return good["loaded_at"] if good else None
 
 
 def load_entity(
     con: duckdb.DuckDBPyConnection,
     entity: Entity,
-    landing_dir: Path,
+    landing_dir,
     loaded_at: datetime,
+    policy: LoadPolicy | None = None,
 ) -> LoadResult:
     """Replace ``raw.crm_<entity>`` and its quarantine rows from the landing files.
 
     ``loaded_at`` (naive UTC) is the moment the export is taken to describe: a
     timestamp after it is rejected as ``future_timestamp``. Parents listed in
-    ``entity.references`` must already be loaded.
+    ``entity.references`` must already be loaded. :class:`LoadRefused` when the export
+    would replace the table with a broken one (the table is then left as it was).
     """
-    files = sorted(landing_path(landing_dir, entity).glob("*.parquet"))
-    if not files:
-        raise FileNotFoundError(
-            f"no Parquet files for entity {entity.name!r} under "
-            f"{landing_path(landing_dir, entity)}; generate data with "
-            "`segmentation generate` or drop the CRM export there"
-        )
     ensure_schema(con)
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE landed AS SELECT * "
-        "FROM read_parquet(?, filename = true, file_row_number = true, union_by_name = true)",
-        [[str(f) for f in files]],
-    )
-    _require_columns(con, entity)
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE load_clock AS SELECT ?::TIMESTAMP AS loaded_at", [loaded_at]
-    )
-    con.execute(_checked_sql(entity))
-    _rank_duplicates(con, entity)
-
-    con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(_clean_table_sql(entity))
-        con.execute(f"DELETE FROM {QUARANTINE} WHERE entity = ?", [entity.name])
-        con.execute(_quarantine_sql(entity), [entity.name])
+        try:
+            files = landing_files(landing_dir, entity)
+            reader = stream(files, entity)  # noqa: F841 (read by DuckDB)
+            con.execute("CREATE OR REPLACE TEMP TABLE landed AS SELECT * FROM reader")
+        except (LandingRefused, duckdb.Error) as error:
+            _refuse(con, entity, loaded_at, _Counts(), str(error))
         con.execute(
-            f"""
-            INSERT INTO {LOAD_LOG}
-            SELECT ?, loaded_at, (SELECT count(*) FROM landed),
-                   (SELECT count(*) FROM checked WHERE _rule IS NULL),
-                   (SELECT count(*) FROM checked WHERE _rule IS NOT NULL),
-                   (SELECT count(*) FROM {QUARANTINE} WHERE entity = ? AND action = '{REPAIRED}')
-            FROM load_clock
-            """,
-            [entity.name, entity.name],
+            "CREATE OR REPLACE TEMP TABLE load_clock AS SELECT ?::TIMESTAMP AS loaded_at",
+            [loaded_at],
         )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    return _result(con, entity)
+        con.execute(_verdicts_sql(entity))
+        counts = _Counts.of(con, {str(f.path): f.rows for f in files})
+        _weigh(con, entity, loaded_at, counts, policy or LoadPolicy())
+        with transaction(con):
+            con.execute(_clean_table_sql(entity))
+            con.execute(f"DELETE FROM {QUARANTINE} WHERE entity = ?", [entity.name])
+            con.execute(_quarantine_sql(entity), [entity.name])
+            _log(con, entity, loaded_at, counts, "loaded", None)
+        return _result(con, entity)
+    finally:
+        con.execute("DROP TABLE IF EXISTS landed; DROP TABLE IF EXISTS verdicts")
+        con.execute("DROP TABLE IF EXISTS load_clock")
 
 
-def _require_columns(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
-    present = {row[0] for row in con.execute("DESCRIBE landed").fetchall()}
-    missing = [c for c in entity.columns if c not in present]
-    if missing:
-        raise ValueError(
-            f"landing files of {entity.name!r} lack column(s) {', '.join(missing)}; "
-            f"expected columns: {', '.join(entity.columns)}"
+@dataclass(frozen=True)
+class _Counts:
+    """Rows of a load, for its log and its weighing."""
+
+    files: dict[str, int] | None = None
+    """Rows per file, from the Parquet footers (not from the load itself)."""
+    landed: int = 0
+    rejected: int = 0
+
+    @classmethod
+    def of(cls, con: duckdb.DuckDBPyConnection, files: dict[str, int]) -> _Counts:
+        landed, rejected = con.execute(
+            "SELECT (SELECT count(*) FROM landed), (SELECT count(*) FROM verdicts)"
+        ).fetchall()[0]
+        return cls(files, landed, rejected)
+
+
+def _weigh(con, entity: Entity, loaded_at: datetime, counts: _Counts, policy: LoadPolicy):
+    """Refuse a load that would replace a good table with a broken one."""
+    landed, rejected = counts.landed, counts.rejected
+    kept = landed - rejected
+    good = last_good_load(con, entity)
+    before = good["loaded_rows"] if good else 0
+    reason = None
+    if landed == 0 and (entity.required or before):
+        reason = (
+            f"the export has no rows, where the last good load kept {before:,}"
+            if before
+            else f"the export has no rows, and a CRM always has {entity.name}"
         )
+    elif landed and rejected > policy.max_loss * landed:
+        reason = (
+            f"{rejected:,} of its {landed:,} rows would be rejected "
+            f"(more than {policy.max_loss:.0%})"
+        )
+    elif before and kept < (1 - policy.max_loss) * before:
+        reason = (
+            f"the table would keep {kept:,} rows where the last good load kept {before:,} "
+            f"(a loss of more than {policy.max_loss:.0%})"
+        )
+    if reason is not None:
+        rules = con.execute(
+            "SELECT rule, rule_column, count(*) FROM verdicts GROUP BY ALL ORDER BY 3 DESC LIMIT 5"
+        ).fetchall()
+        detail = "".join(f"\n  {n:,} rows: {rule} ({column})" for rule, column, n in rules)
+        _refuse(con, entity, loaded_at, counts, reason + detail)
+
+
+def _refuse(con, entity: Entity, loaded_at: datetime, counts: _Counts, reason: str):
+    message = (
+        f"load of {entity.name} refused, raw.{entity.table} is left as it was: {reason}\n"
+        "Fix the export (or raise SEGMENTATION_LOAD_MAX_LOSS if the change is real) and "
+        "run the day again."
+    )
+    _log(con, entity, loaded_at, counts, "refused", message)
+    raise LoadRefused(message)
+
+
+def _log(con, entity: Entity, loaded_at, counts: _Counts, status: str, message: str | None):
+    """One row of the load log; a refused load's counts say what was refused."""
+    repaired = con.execute(
+        f"SELECT count(*) FROM {QUARANTINE} WHERE entity = ? AND action = '{REPAIRED}'",
+        [entity.name],
+    ).fetchall()[0][0]
+    con.execute(
+        f"""
+        INSERT INTO {LOAD_LOG} (entity, loaded_at, landed_rows, loaded_rows, rejected_rows,
+                                repaired_values, status, files, message)
+        VALUES (?, ?::TIMESTAMP, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        [
+            entity.name,
+            loaded_at,
+            counts.landed,
+            counts.landed - counts.rejected,
+            counts.rejected,
+            repaired if status == "loaded" else 0,
+            status,
+            json.dumps(counts.files or {}),
+            message,
+        ],
+    )
+
+
+def _typed(entity: Entity, column: str) -> str:
+    """The clean value of a landed column: cast to its type, text normalized."""
+    kind = entity.columns[column]
+    value = f"l.{quote(column)}"
+    if kind == "VARCHAR":
+        # NUL first, by replace(): RE2 would stop reading the text at it.
+        text = f"nfc_normalize(replace({value}, chr(0), ''))"
+        return f"regexp_replace({text}, {literal(CONTROL_PATTERN_RE2)}, '', 'g')"
+    return f"TRY_CAST({value} AS {kind})"
 
 
 def _reference_rules(entity: Entity) -> tuple[list[str], list[_Rule]]:
@@ -207,18 +329,20 @@ def _reference_join(ref: Reference, alias: str) -> str:
 
 
 def _row_rules(entity: Entity) -> tuple[list[str], list[_Rule]]:
+    """Rules that reject a row, in the order a row is judged: the first it breaks wins."""
     rules = [_Rule(f"t.{quote(k)} IS NULL", "missing_key", k) for k in entity.key]
     for column in entity.columns:
         q = quote(column)
         rules.append(_Rule(f"l.{q} IS NOT NULL AND t.{q} IS NULL", "invalid_type", column))
     joins, reference_rules = _reference_rules(entity)
     rules += reference_rules
+    if entity.placed_at:
+        rules.append(
+            _Rule(f"t.{quote(entity.placed_at)} IS NULL", "missing_timestamp", entity.placed_at)
+        )
     rules += [
         _Rule(f"t.{quote(c)} > clock.loaded_at", "future_timestamp", c) for c in entity.happened_at
     ]
-    for column, values in entity.accepted_values.items():
-        allowed = ", ".join(literal(v) for v in values)
-        rules.append(_Rule(f"t.{quote(column)} NOT IN ({allowed})", "unaccepted_value", column))
     return joins, rules
 
 
@@ -227,63 +351,90 @@ def _case(rules: list[_Rule], attribute: str) -> str:
     return f"CASE {whens} END"
 
 
-def _checked_sql(entity: Entity) -> str:
-    """Typed rows with the first row-level rule each breaks (NULL when clean)."""
-    typed = ", ".join(
-        f"TRY_CAST(l.{quote(c)} AS {t}) AS {quote(c)}" for c, t in entity.columns.items()
-    )
+def _verdicts_sql(entity: Entity) -> str:
+    """``verdicts(_file, _row, rule, rule_column)``: one row per rejected landed row.
+
+    A row is judged by the first rule it breaks; among the rows that break none, every
+    copy of a key but its latest version is rejected as ``duplicate_key``.
+    """
+    typed = ", ".join(f"{_typed(entity, c)} AS {quote(c)}" for c in entity.columns)
     joins, rules = _row_rules(entity)
+    key = ", ".join(quote(k) for k in entity.key)
+    newest = [f"{quote(c)} DESC NULLS LAST" for c in entity.version_by]
+    order = ", ".join([*newest, f"{FILE_COLUMN} DESC", f"{ROW_COLUMN} DESC"])
     return f"""
-        CREATE OR REPLACE TEMP TABLE checked AS
+        CREATE OR REPLACE TEMP TABLE verdicts AS
         WITH t AS (
-            SELECT {typed}, l.filename AS _file, l.file_row_number AS _row
-            FROM landed l
+            SELECT {typed}, l.{FILE_COLUMN}, l.{ROW_COLUMN} FROM landed l
+        ),
+        judged AS (
+            SELECT t.*, {_case(rules, "code")} AS rule, {_case(rules, "column")} AS rule_column
+            FROM t
+            JOIN landed l USING ({FILE_COLUMN}, {ROW_COLUMN})
+            CROSS JOIN load_clock clock
+            {" ".join(joins)}
+        ),
+        repeated AS (
+            SELECT {key} FROM judged WHERE rule IS NULL GROUP BY ALL HAVING count(*) > 1
+        ),
+        superseded AS (
+            SELECT {FILE_COLUMN}, {ROW_COLUMN},
+                   row_number() OVER (PARTITION BY {key} ORDER BY {order}) AS copy
+            FROM judged SEMI JOIN repeated USING ({key})
+            WHERE rule IS NULL
         )
-        SELECT t.*, {_case(rules, "code")} AS _rule, {_case(rules, "column")} AS _rule_column
-        FROM t
-        JOIN landed l ON l.filename = t._file AND l.file_row_number = t._row
-        CROSS JOIN load_clock clock
-        {" ".join(joins)}
+        SELECT {FILE_COLUMN}, {ROW_COLUMN}, rule, rule_column FROM judged WHERE rule IS NOT NULL
+        UNION ALL
+        SELECT {FILE_COLUMN}, {ROW_COLUMN}, 'duplicate_key', '{entity.key[0]}'
+        FROM superseded WHERE copy > 1
     """
 
 
-def _rank_duplicates(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
-    """Among otherwise clean rows, keep one per key: the newest, then the first landed."""
-    partition = ", ".join(quote(k) for k in entity.key)
-    order = "_file, _row"
-    if entity.newest_first_by:
-        order = f"{quote(entity.newest_first_by)} DESC NULLS LAST, {order}"
-    con.execute(
-        f"""
-        UPDATE checked SET _rule = 'duplicate_key', _rule_column = '{entity.key[0]}'
-        FROM (
-            SELECT _file AS f, _row AS r,
-                   row_number() OVER (PARTITION BY {partition} ORDER BY {order}) AS copy
-            FROM checked WHERE _rule IS NULL
-        ) ranked
-        WHERE checked._file = ranked.f AND checked._row = ranked.r AND ranked.copy > 1
-        """
-    )
+def _cleaned(entity: Entity, column: str) -> str:
+    """A kept row's value in the clean table: typed, and repaired where a rule says so."""
+    typed = _typed(entity, column)
+    if column in entity.formats:
+        value, pattern = f"trim({typed}, {literal(WHITESPACE)})", literal(entity.formats[column])
+        return f"CASE WHEN regexp_full_match({value}, {pattern}) THEN {value} END"
+    if column in entity.time_zones:
+        return f"CASE WHEN {_known_zone(typed)} THEN {typed} END"
+    return typed
 
 
-def _repaired_expr(column: str, pattern: str) -> str:
-    q = quote(column)
-    return f"CASE WHEN regexp_full_match(trim({q}), {literal(pattern)}) THEN {q} END"
+def _known_zone(value: str) -> str:
+    return f"({value} IS NULL OR {value} IN (SELECT name FROM pg_timezone_names()))"
 
 
 def _clean_table_sql(entity: Entity) -> str:
-    columns = ", ".join(
-        f"{_repaired_expr(c, entity.formats[c])} AS {quote(c)}" if c in entity.formats else quote(c)
-        for c in entity.columns
-    )
-    return (
-        f"CREATE OR REPLACE TABLE {RAW_SCHEMA}.{entity.table} AS "
-        f"SELECT {columns} FROM checked WHERE _rule IS NULL ORDER BY _file, _row"
-    )
+    columns = ", ".join(f"{_cleaned(entity, c)} AS {quote(c)}" for c in entity.columns)
+    return f"CREATE OR REPLACE TABLE {RAW_SCHEMA}.{entity.table} AS SELECT {columns} FROM {_KEPT}"
+
+
+def _repairs(entity: Entity) -> list[tuple[str, str, str]]:
+    """(rule, column, condition on a kept row ``l``) for every repair a value can need."""
+    repairs = []
+    for column, kind in entity.columns.items():
+        original, typed = f"l.{quote(column)}", _typed(entity, column)
+        if kind == "VARCHAR":
+            repairs.append(("normalized_text", column, f"{original} IS DISTINCT FROM {typed}"))
+        if kind.startswith("DECIMAL"):
+            changed = f"TRY_CAST({original} AS DOUBLE) <> TRY_CAST({typed} AS DOUBLE)"
+            repairs.append(("rounded_to_cents", column, changed))
+    for column, pattern in entity.formats.items():
+        value = f"trim({_typed(entity, column)}, {literal(WHITESPACE)})"
+        malformed = f"{value} <> '' AND NOT regexp_full_match({value}, {literal(pattern)})"
+        repairs.append((f"malformed_{column}", column, malformed))
+    for column in entity.time_zones:
+        repairs.append(("unknown_timezone", column, f"NOT {_known_zone(_typed(entity, column))}"))
+    for column, values in entity.known_values.items():
+        known = ", ".join(literal(v.lower()) for v in values)
+        value = f"lower(trim({_typed(entity, column)}, {literal(WHITESPACE)}))"
+        repairs.append(("unknown_value", column, f"{value} <> '' AND {value} NOT IN ({known})"))
+    return repairs
 
 
 def _quarantine_sql(entity: Entity) -> str:
-    """Rejected rows, and repaired values of accepted rows, with the original row."""
+    """Rejected rows, and repaired values of kept rows, each with the original row."""
     record_key = " || '/' || ".join(
         f"coalesce(CAST(l.{quote(k)} AS VARCHAR), '')" for k in entity.key
     )
@@ -292,34 +443,23 @@ def _quarantine_sql(entity: Entity) -> str:
         + ", ".join(f"{quote(c)} := l.{quote(c)}" for c in entity.columns)
         + "))"
     )
-    base = (
-        f"SELECT $1, {record_key}, CAST(l.cid AS VARCHAR), {{action}}, {{rule}}, {{column}}, "
-        f"{{value}}, c._file, c._row, {row_json}, clock.loaded_at "
-        "FROM checked c JOIN landed l ON l.filename = c._file AND l.file_row_number = c._row "
-        "CROSS JOIN load_clock clock"
-    )
-    rejected = (
-        base.format(
-            action=f"'{REJECTED}'",
-            rule="c._rule",
-            column="c._rule_column",
-            value=_column_value_case(entity, "c._rule_column"),
-        )
-        + " WHERE c._rule IS NOT NULL"
-    )
-    parts = [rejected]
-    for column, pattern in entity.formats.items():
-        q = quote(column)
+    head = f"SELECT $1, {record_key}, CAST(l.cid AS VARCHAR)"
+    tail = f"l.{FILE_COLUMN}, l.{ROW_COLUMN}, {row_json}, clock.loaded_at"
+    clock = "CROSS JOIN load_clock clock"
+    value = _column_value_case(entity, "v.rule_column")
+    parts = [
+        f"{head}, '{REJECTED}', v.rule, v.rule_column, {value}, {tail} FROM {_REJECTED} {clock}"
+    ]
+    for rule, column, condition in _repairs(entity):
+        original = f"CAST(l.{quote(column)} AS VARCHAR)"
         parts.append(
-            base.format(
-                action=f"'{REPAIRED}'",
-                rule=f"'malformed_{column}'",
-                column=f"'{column}'",
-                value=f"CAST(l.{q} AS VARCHAR)",
-            )
-            + f" WHERE c._rule IS NULL AND c.{q} IS NOT NULL"
-            f" AND NOT regexp_full_match(trim(c.{q}), {literal(pattern)})"
+            f"{head}, '{REPAIRED}', '{rule}', '{column}', {original}, {tail} "
+            f"FROM {_KEPT} {clock} WHERE {condition}"
         )
+    parts.append(
+        f"{head}, '{REPAIRED}', 'invalid_utf8', fix.column, fix.original, {tail} "
+        f"FROM {_KEPT} {clock}, (SELECT UNNEST(l.{INVALID_UTF8_COLUMN}) AS fix)"
+    )
     return f"INSERT INTO {QUARANTINE} " + " UNION ALL ".join(parts)
 
 
@@ -336,7 +476,6 @@ def _result(con: duckdb.DuckDBPyConnection, entity: Entity) -> LoadResult:
         "GROUP BY ALL ORDER BY ALL",
         [entity.name],
     ).fetchall()
-    con.execute("DROP TABLE IF EXISTS landed; DROP TABLE IF EXISTS checked; DROP TABLE load_clock")
     return LoadResult(
         entity=entity.name,
         table=f"{RAW_SCHEMA}.{entity.table}",

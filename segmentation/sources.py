@@ -4,7 +4,7 @@ One place describes each entity. The generator writes these columns, the loader
 checks these rules (rejecting or repairing rows into the quarantine table), and the
 great-expectations suite of each loaded table is derived from the same spec.
 
-Timestamps (``*_at``) are naive UTC; dates are calendar dates.
+Timestamps (``*_at``) are naive UTC; dates are calendar dates; money is DECIMAL(18,2).
 """
 
 from __future__ import annotations
@@ -38,12 +38,25 @@ class Entity:
     references: tuple[Reference, ...] = ()
     happened_at: tuple[str, ...] = ()
     """Timestamps of things that already happened: none may lie after the load time."""
-    accepted_values: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    """Columns with a closed set of values (NULL allowed); another value rejects the row."""
+    placed_at: str | None = None
+    """The timestamp that places a record in time; a record without it is quarantined
+    (it could never be counted on any day). Contacts have none: a contact with no
+    creation time exists on every day."""
+    known_values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Columns with a known set of values, compared trimmed and case-insensitively. An
+    unknown value (a new channel) keeps its row, as it is, and is recorded as a repair."""
     formats: dict[str, str] = field(default_factory=dict)
     """Column -> regex; a malformed value is set to NULL and kept in quarantine."""
-    newest_first_by: str | None = None
-    """On a duplicate key, the row with the latest value here is kept."""
+    time_zones: tuple[str, ...] = ()
+    """Columns naming an IANA time zone; an unknown zone is set to NULL (the default
+    zone applies) and kept in quarantine."""
+    version_by: tuple[str, ...] = ()
+    """Timestamps that say which copy of a duplicated key is the latest version: the
+    latest by the first, then the next... (NULL counts as oldest). Ties go to the later
+    file name, then the later row of the file. The other copies are quarantined."""
+    required: bool = False
+    """An export of this entity with no rows is refused even on a first load: nothing
+    works without it. (Any entity's empty export is refused after a good load with rows.)"""
 
     @property
     def table(self) -> str:
@@ -66,8 +79,8 @@ def _contact_ref() -> Reference:
 
 
 ORDER_STATUSES = ("paid", "shipped", "completed", "cancelled", "refunded")
-UNCOUNTED_ORDER_STATUSES = ("cancelled", "refunded")
 CAMPAIGN_RECIPIENT_STATUSES = ("sent", "delivered", "read", "replied", "failed")
+MONEY = "DECIMAL(18,2)"
 
 ENTITIES: tuple[Entity, ...] = (
     Entity(
@@ -79,7 +92,9 @@ ENTITIES: tuple[Entity, ...] = (
             "package_tier": "VARCHAR",
             "timezone": "VARCHAR",
         },
-        accepted_values={"package_tier": ("plus", "ultimate", "360")},
+        known_values={"package_tier": ("plus", "ultimate", "360")},
+        time_zones=("timezone",),
+        required=True,
     ),
     Entity(
         name="users",
@@ -114,9 +129,9 @@ ENTITIES: tuple[Entity, ...] = (
         },
         references=(_tenant_ref(),),
         happened_at=("created_at", "updated_at", "consent_updated_at"),
-        accepted_values={"gender": ("male", "female")},
+        known_values={"gender": ("male", "female")},
         formats={"email": EMAIL_PATTERN, "phone": PHONE_PATTERN},
-        newest_first_by="updated_at",
+        version_by=("updated_at",),
     ),
     Entity(
         name="custom_field_definitions",
@@ -129,7 +144,7 @@ ENTITIES: tuple[Entity, ...] = (
             "options": "VARCHAR[]",
         },
         references=(_tenant_ref(),),
-        accepted_values={
+        known_values={
             "field_type": (
                 "single_line_text",
                 "text_area",
@@ -177,10 +192,12 @@ ENTITIES: tuple[Entity, ...] = (
         },
         references=(_tenant_ref(), _contact_ref()),
         happened_at=("started_at", "resolved_at"),
-        accepted_values={
+        known_values={
             "channel": ("whatsapp", "instagram", "facebook", "email", "livechat", "telegram"),
             "status": ("open", "resolved"),
         },
+        placed_at="started_at",
+        version_by=("resolved_at", "started_at"),
     ),
     Entity(
         name="campaigns",
@@ -194,7 +211,9 @@ ENTITIES: tuple[Entity, ...] = (
         },
         references=(_tenant_ref(),),
         happened_at=("sent_at",),
-        accepted_values={"channel": ("whatsapp", "email")},
+        known_values={"channel": ("whatsapp", "email")},
+        placed_at="sent_at",
+        version_by=("sent_at",),
     ),
     Entity(
         name="campaign_recipients",
@@ -212,7 +231,8 @@ ENTITIES: tuple[Entity, ...] = (
             _contact_ref(),
         ),
         happened_at=("status_at",),
-        accepted_values={"status": CAMPAIGN_RECIPIENT_STATUSES},
+        known_values={"status": CAMPAIGN_RECIPIENT_STATUSES},
+        version_by=("status_at",),
     ),
     Entity(
         name="companies",
@@ -246,13 +266,15 @@ ENTITIES: tuple[Entity, ...] = (
             "pipeline": "VARCHAR",
             "stage": "VARCHAR",
             "status": "VARCHAR",
-            "amount": "DOUBLE",
+            "amount": MONEY,
             "created_at": "TIMESTAMP",
             "closed_at": "TIMESTAMP",
         },
         references=(_tenant_ref(), _contact_ref()),
         happened_at=("created_at", "closed_at"),
-        accepted_values={"status": ("open", "won", "lost")},
+        known_values={"status": ("open", "won", "lost")},
+        placed_at="created_at",
+        version_by=("closed_at", "created_at"),
     ),
     Entity(
         name="tickets",
@@ -269,10 +291,12 @@ ENTITIES: tuple[Entity, ...] = (
         },
         references=(_tenant_ref(), _contact_ref()),
         happened_at=("created_at", "resolved_at"),
-        accepted_values={
+        known_values={
             "status": ("open", "pending", "resolved", "closed"),
             "priority": ("low", "medium", "high", "urgent"),
         },
+        placed_at="created_at",
+        version_by=("resolved_at", "created_at"),
     ),
     Entity(
         name="orders",
@@ -281,13 +305,15 @@ ENTITIES: tuple[Entity, ...] = (
             "cid": "VARCHAR",
             "order_id": "VARCHAR",
             "contact_id": "VARCHAR",
-            "amount": "DOUBLE",
+            "amount": MONEY,
             "status": "VARCHAR",
             "ordered_at": "TIMESTAMP",
         },
         references=(_tenant_ref(), _contact_ref()),
         happened_at=("ordered_at",),
-        accepted_values={"status": ORDER_STATUSES},
+        known_values={"status": ORDER_STATUSES},
+        placed_at="ordered_at",
+        version_by=("ordered_at",),
     ),
     Entity(
         name="loyalty_members",
@@ -302,7 +328,9 @@ ENTITIES: tuple[Entity, ...] = (
         },
         references=(_tenant_ref(), _contact_ref()),
         happened_at=("joined_at", "last_transaction_at"),
-        accepted_values={"tier": ("Bronze", "Silver", "Gold", "Platinum")},
+        known_values={"tier": ("Bronze", "Silver", "Gold", "Platinum")},
+        placed_at="joined_at",
+        version_by=("last_transaction_at", "joined_at"),
     ),
 )
 

@@ -6,45 +6,50 @@ import json
 import subprocess
 import sys
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
-import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from segmentation.loading import load_entity
+from segmentation.loading import LoadPolicy, load_entity
 from segmentation.settings import REPOSITORY
 from segmentation.sources import ENTITIES
+from segmentation.synthetic.generator import landing_schema
 
 DBT_PROJECT = REPOSITORY / "dbt_project"
 DBT = Path(sys.executable).parent / "dbt"
 
-_POLARS_TYPES = {
-    "VARCHAR": pl.String,
-    "DATE": pl.Date,
-    "TIMESTAMP": pl.Datetime("us"),
-    "BOOLEAN": pl.Boolean,
-    "INTEGER": pl.Int32,
-    "BIGINT": pl.Int64,
-    "DOUBLE": pl.Float64,
-    "VARCHAR[]": pl.List(pl.String),
-}
-
 
 def write_landing(landing: Path, **rows_by_entity: list[dict]) -> None:
-    """Write every entity's Parquet file; entities not given are written empty."""
+    """Write every entity's Parquet file as the CRM exports it (typed by the contract,
+    pages checksummed); entities not given are written empty."""
     for entity in ENTITIES:
-        schema = {c: _POLARS_TYPES[t] for c, t in entity.columns.items()}
-        rows = rows_by_entity.get(entity.name, [])
-        frame = pl.DataFrame([{c: r.get(c) for c in schema} for r in rows], schema=schema)
+        schema = landing_schema(entity)
+        rows = [
+            {f.name: _exported(row.get(f.name), f.type) for f in schema}
+            for row in rows_by_entity.get(entity.name, [])
+        ]
         folder = landing / entity.name
         folder.mkdir(parents=True, exist_ok=True)
-        frame.write_parquet(folder / "part-0.parquet")
+        table = pa.Table.from_pylist(rows, schema=schema)
+        pq.write_table(table, folder / "part-0.parquet", write_page_checksum=True)
 
 
-def load_all(warehouse: Path, landing: Path, loaded_at: datetime) -> dict:
+def _exported(value, kind: pa.DataType):
+    """Amounts written as exact decimals, as an export types money."""
+    if pa.types.is_decimal(kind) and isinstance(value, int | float):
+        return Decimal(repr(value)).quantize(Decimal("0.01"))
+    return value
+
+
+def load_all(
+    warehouse: Path, landing: Path, loaded_at: datetime, policy: LoadPolicy | None = None
+) -> dict:
     """Load every entity in dependency order; the results by entity."""
     with duckdb.connect(str(warehouse)) as con:
-        return {e.name: load_entity(con, e, landing, loaded_at) for e in ENTITIES}
+        return {e.name: load_entity(con, e, landing, loaded_at, policy) for e in ENTITIES}
 
 
 def dbt_build(warehouse: Path, as_of: date, work: Path, select: str | None = None) -> None:
@@ -85,3 +90,72 @@ def contact(contact_id: str, cid: str = "t1", **values) -> dict:
         "updated_at": datetime(2024, 1, 1),
     }
     return base | values
+
+
+def conversation(conversation_id: str, contact_id: str, cid: str = "t1", **values) -> dict:
+    """A WhatsApp conversation started long ago."""
+    base = {
+        "cid": cid,
+        "conversation_id": conversation_id,
+        "contact_id": contact_id,
+        "channel": "whatsapp",
+        "status": "open",
+        "started_at": datetime(2025, 6, 1),
+        "message_count": 1,
+    }
+    return base | values
+
+
+def campaign(campaign_id: str, cid: str = "t1", **values) -> dict:
+    """A WhatsApp campaign sent long ago."""
+    base = {"cid": cid, "campaign_id": campaign_id, "name": f"Campaign {campaign_id}",
+            "channel": "whatsapp", "sent_at": datetime(2025, 6, 1)}  # fmt: skip
+    return base | values
+
+
+def recipient(campaign_id: str, contact_id: str, cid: str = "t1", **values) -> dict:
+    """A campaign delivered to a contact."""
+    base = {"cid": cid, "campaign_id": campaign_id, "contact_id": contact_id,
+            "status": "delivered", "status_at": datetime(2025, 6, 1, 1)}  # fmt: skip
+    return base | values
+
+
+def deal(deal_id: str, contact_id: str, cid: str = "t1", **values) -> dict:
+    """An open deal created long ago."""
+    base = {"cid": cid, "deal_id": deal_id, "contact_id": contact_id, "pipeline": "Sales",
+            "stage": "Negotiation", "status": "open", "amount": 1000.0,
+            "created_at": datetime(2025, 6, 1)}  # fmt: skip
+    return base | values
+
+
+def order(order_id: str, contact_id: str, amount: float, cid: str = "t1", **values) -> dict:
+    """A completed order placed long ago."""
+    base = {"cid": cid, "order_id": order_id, "contact_id": contact_id, "amount": amount,
+            "status": "completed", "ordered_at": datetime(2025, 6, 1)}  # fmt: skip
+    return base | values
+
+
+CITY_IS_JAKARTA = {"groups": [{"conditions": [
+    {"type": "field", "field": "city", "operator": "is", "value": "Jakarta"}]}]}  # fmt: skip
+
+
+def segment(segment_id: str, name: str, cid: str = "t1", **values) -> dict:
+    """A stored segment's JSON, valid unless ``values`` say otherwise."""
+    base = {
+        "id": segment_id,
+        "cid": cid,
+        "name": name,
+        "created_at": "2026-11-01T09:00:00Z",
+        "updated_at": "2026-11-01T09:00:00Z",
+        "rule_set": CITY_IS_JAKARTA,
+    }
+    return base | values
+
+
+def store(root: Path, **files: dict | str) -> Path:
+    """Files by ``<cid>/<name>`` (a dict is written as JSON, a string as it is)."""
+    for name, content in files.items():
+        path = root / f"{name}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content if isinstance(content, str) else json.dumps(content))
+    return root

@@ -19,7 +19,10 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 
+from segmentation import sources
 from segmentation.synthetic import dirt
 from segmentation.synthetic import vocabulary as vocab
 
@@ -98,11 +101,21 @@ class GenerationResult:
 MANIFEST = "_generation.json"
 
 
+class LandingNotOurs(RuntimeError):
+    """The landing folder holds files the generator did not write: it leaves them alone."""
+
+
 def generate(
     config: GeneratorConfig, landing_dir: Path, progress: Progress | None = None
 ) -> GenerationResult:
-    """Write one Parquet dataset per entity under ``landing_dir``, and a manifest."""
+    """Write one Parquet dataset per entity under ``landing_dir``, and a manifest.
+
+    The generator writes only into its own folder: an empty or missing one, or one it
+    wrote before (it has the manifest), where it replaces the files it wrote and no
+    other. A folder of real exports is refused with :class:`LandingNotOurs`.
+    """
     landing_dir = Path(landing_dir)
+    _claim(landing_dir)
     writer = _Writer(landing_dir, progress or (lambda _message: None))
     log = dirt.DirtLog()
 
@@ -117,9 +130,30 @@ def generate(
         for entity, frame in build(ctx, _rng(config, name)):
             writer.write(entity, frame)
     result = GenerationResult(rows=writer.rows, dirt=log.as_dict())
-    manifest = {"config": _config_json(config), **asdict(result)}
+    manifest = {"config": _config_json(config), **asdict(result), "files": writer.files}
     (landing_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     return result
+
+
+def _claim(landing_dir: Path) -> None:
+    """Make ``landing_dir`` ours: create it, or remove what we wrote there before."""
+    manifest = landing_dir / MANIFEST
+    if manifest.exists():
+        for name in json.loads(manifest.read_text()).get("files", []):
+            (landing_dir / name).unlink(missing_ok=True)
+        manifest.unlink()
+    others = (
+        sorted(p for p in landing_dir.rglob("*") if p.is_file()) if landing_dir.exists() else []
+    )
+    if others:
+        shown = ", ".join(str(p.relative_to(landing_dir)) for p in others[:3])
+        raise LandingNotOurs(
+            f"{landing_dir} holds files the generator did not write ({shown}"
+            f"{', ...' if len(others) > 3 else ''}); it writes only into its own folder. "
+            "Give it another folder (--landing), or run the daily job on these exports "
+            "as they are: make daily"
+        )
+    landing_dir.mkdir(parents=True, exist_ok=True)
 
 
 def _config_json(config: GeneratorConfig) -> dict:
@@ -133,14 +167,16 @@ class _Writer:
         self.landing_dir = landing_dir
         self.report = report
         self.rows: dict[str, int] = {}
+        self.files: list[str] = []
         self.started = time.perf_counter()
 
     def write(self, entity: str, frame: pl.DataFrame) -> None:
-        folder = self.landing_dir / entity
-        folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob("*.parquet"):
-            old.unlink()
-        frame.write_parquet(folder / "part-0.parquet", statistics=True)
+        """Write ``frame`` as the entity's file, typed by the contract, pages checksummed."""
+        name = f"{entity}/part-0.parquet"
+        (self.landing_dir / entity).mkdir(parents=True, exist_ok=True)
+        table = frame.to_arrow().cast(landing_schema(sources.entity(entity)))
+        pq.write_table(table, self.landing_dir / name, write_page_checksum=True)
+        self.files.append(name)
         self.rows[entity] = frame.height
         elapsed = time.perf_counter() - self.started
         self.report(f"[{elapsed:7.1f}s] {entity:<26} {frame.height:>12,} rows")
@@ -160,6 +196,23 @@ def stable_id(*parts: object) -> str:
 def _rng(config: GeneratorConfig, entity: str) -> np.random.Generator:
     stream = int.from_bytes(entity.encode(), "little") % (2**63)
     return np.random.default_rng([config.seed, stream])
+
+
+_ARROW_TYPES = {
+    "VARCHAR": pa.string(),
+    "TIMESTAMP": pa.timestamp("us"),
+    "DATE": pa.date32(),
+    "BOOLEAN": pa.bool_(),
+    "INTEGER": pa.int32(),
+    "BIGINT": pa.int64(),
+    sources.MONEY: pa.decimal128(18, 2),
+    "VARCHAR[]": pa.list_(pa.string()),
+}
+
+
+def landing_schema(entity: sources.Entity) -> pa.Schema:
+    """The Arrow schema of an entity's landing file, as a CRM export types it."""
+    return pa.schema([(c, _ARROW_TYPES[t]) for c, t in entity.columns.items()])
 
 
 # -- small vectorised helpers ---------------------------------------------------------

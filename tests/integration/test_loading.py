@@ -9,10 +9,19 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from segmentation.loading import QUARANTINE, load_entity
+from segmentation.loading import QUARANTINE, LoadRefused, load_entity
 from segmentation.sources import ENTITIES, entity
 from segmentation.synthetic.generator import GeneratorConfig, generate
-from tests.helpers import contact, load_all, tenant, write_landing
+from tests.helpers import (
+    campaign,
+    contact,
+    conversation,
+    deal,
+    load_all,
+    recipient,
+    tenant,
+    write_landing,
+)
 
 LOADED_AT = datetime(2026, 3, 2)
 CONFIG = GeneratorConfig(end_date=date(2026, 3, 1), seed=3, tenants=2, contacts_per_tenant=500)
@@ -144,39 +153,49 @@ def test_load_keeps_the_newest_duplicate_contact(tmp_path: Path) -> None:
         assert con.execute("SELECT status FROM raw.crm_contacts").fetchall() == [("Customer",)]
 
 
-def test_load_rejects_values_outside_the_accepted_set(tmp_path: Path) -> None:
+def test_load_keeps_rows_with_values_it_does_not_know(tmp_path: Path) -> None:
+    """Why: a new channel or a status in other case must never cost the activity."""
     write_landing(
         tmp_path / "landing",
         tenants=[tenant()],
-        contacts=[contact("c1")],
-        deals=[
-            {
-                "cid": "t1",
-                "deal_id": "d1",
-                "contact_id": "c1",
-                "status": "maybe",
-                "created_at": datetime(2025, 1, 1),
-            }
+        contacts=[contact("c1", gender="Male ")],
+        conversations=[
+            conversation(f"v{i}", "c1", channel=channel)
+            for i, channel in enumerate(["sms", "webchat", "WhatsApp", " whatsapp\t"])
         ],
+        campaigns=[campaign("k1", channel="sms")],
+        campaign_recipients=[recipient("k1", "c1", status="Read ")],
+        deals=[deal("d1", "c1", status="WON ")],
     )
     loads = load_all(tmp_path / "w.duckdb", tmp_path / "landing", LOADED_AT)
-    assert loads["deals"].rejected == {"unaccepted_value": 1}
+    assert all(not result.rejected for result in loads.values())
+    assert loads["conversations"].repaired == {"unknown_value": 2}  # sms, webchat
+    assert loads["campaigns"].repaired == {"unknown_value": 1}
+    assert loads["contacts"].repaired == {}  # "Male " is male
+    assert loads["campaign_recipients"].loaded_rows == 1
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        channels = con.execute("SELECT channel FROM raw.crm_conversations ORDER BY 1").fetchall()
+        noted = con.execute(
+            f"SELECT rejected_value FROM {QUARANTINE} WHERE rule = 'unknown_value' ORDER BY 1"
+        ).fetchall()
+    assert [c for (c,) in channels] == [" whatsapp\t", "WhatsApp", "sms", "webchat"]
+    assert noted == [("sms",), ("sms",), ("webchat",)]
 
 
-def test_load_names_missing_landing_files(tmp_path: Path) -> None:
+def test_load_refuses_when_there_are_no_landing_files(tmp_path: Path) -> None:
     with (
         duckdb.connect(str(tmp_path / "w.duckdb")) as con,
-        pytest.raises(FileNotFoundError, match="no Parquet files for entity 'tenants'"),
+        pytest.raises(LoadRefused, match="no Parquet files for 'tenants'"),
     ):
         load_entity(con, entity("tenants"), tmp_path / "nowhere", LOADED_AT)
 
 
-def test_load_names_missing_columns(tmp_path: Path) -> None:
+def test_load_refuses_files_without_a_column_naming_it(tmp_path: Path) -> None:
     landing = tmp_path / "landing" / "tenants"
     landing.mkdir(parents=True)
     with duckdb.connect() as con:
         con.execute(f"COPY (SELECT 'x' AS cid) TO '{landing / 'part-0.parquet'}'")
-        with pytest.raises(ValueError, match="lack column"):
+        with pytest.raises(LoadRefused, match=r"part-0\.parquet: column 'timezone' is missing"):
             load_entity(con, entity("tenants"), tmp_path / "landing", LOADED_AT)
 
 
@@ -186,6 +205,6 @@ def test_load_failure_leaves_the_previous_load_in_place(tmp_path: Path) -> None:
     for old in (tmp_path / "landing" / "tenants").glob("*.parquet"):
         old.unlink()
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
-        with pytest.raises(FileNotFoundError):
+        with pytest.raises(LoadRefused):
             load_entity(con, entity("tenants"), tmp_path / "landing", LOADED_AT)
         assert con.execute("SELECT count(*) FROM raw.crm_tenants").fetchall() == [(1,)]

@@ -1,6 +1,6 @@
 """Segment assets: the store, and each day's membership with its stats."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -8,8 +8,9 @@ from dagster_duckdb import DuckDBResource
 from pipelines.partitions import daily_partitions
 from pipelines.resources import SegmentStore
 from segmentation.daily import DayResult, run_day
+from segmentation.limits import Limits
 from segmentation.segments import read_store, record_store
-from segmentation.warehouse import custom_fields
+from segmentation.warehouse import store_context
 
 DEFINITIONS_KEY = dg.AssetKey(["segments", "segment_definitions"])
 MEMBERSHIP_KEY = dg.AssetKey(["segments", "segment_membership"])
@@ -36,7 +37,8 @@ def segment_definitions(
     warehouse: DuckDBResource, segment_store: SegmentStore
 ) -> dg.MaterializeResult:
     with warehouse.get_connection() as con:
-        stored = read_store(segment_store.directory, custom_fields(con))
+        context = store_context(con, datetime.now(UTC), Limits.from_env())
+        stored = read_store(segment_store.directory, context)
         record_store(con, stored)
     return dg.MaterializeResult(
         metadata={
@@ -92,8 +94,8 @@ def segment_membership(
 ):
     day = date.fromisoformat(context.partition_key)
     with warehouse.get_connection() as con:
-        stored = read_store(segment_store.directory, custom_fields(con))
-        result = run_day(con, day, stored)
+        context = store_context(con, datetime.now(UTC), Limits.from_env())
+        result = run_day(con, day, read_store(segment_store.directory, context))
     yield dg.MaterializeResult(asset_key=MEMBERSHIP_KEY, metadata=membership_metadata(result))
     for key in STATS_KEYS:
         yield dg.MaterializeResult(asset_key=key, metadata={"day": day.isoformat()})

@@ -16,11 +16,14 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from segmentation.compile import compile_rule_set, to_sql
+from segmentation.limits import Limits
+from segmentation.model import RuleSet
 from segmentation.preview import preview
+from segmentation.segments import StoreContext, validate_files
 from segmentation.settings import Settings
 from segmentation.synthetic.generator import GeneratorConfig, generate
-from segmentation.validate import CustomField, Issue, check, load_rule_set
-from segmentation.warehouse import custom_fields, marts_day
+from segmentation.validate import check, strict
+from segmentation.warehouse import marts_day, store_context
 
 DIALECTS = ("duckdb", "spark", "trino", "postgres", "snowflake", "bigquery")
 
@@ -49,66 +52,91 @@ def _open_warehouse(path: Path | None) -> duckdb.DuckDBPyConnection | None:
     return duckdb.connect(str(path), read_only=True) if Path(path).exists() else None
 
 
-def _custom_fields(con) -> dict[str, CustomField]:
+def _context(con: duckdb.DuckDBPyConnection | None) -> StoreContext:
+    return store_context(con, datetime.now(UTC), Limits.from_env())
+
+
+def _read_json(path: Path) -> object:
     try:
-        return custom_fields(con) if con is not None else {}
-    except duckdb.Error:
-        return {}
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None  # reported by the segment check, with the reason
 
 
-def _rule_input(path: Path, cid: str | None) -> tuple[object, str]:
-    """The rule-set JSON of ``path`` and its tenant."""
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError) as error:
-        raise SystemExit(f"{path}: cannot read JSON: {error}") from None
-    if isinstance(data, dict) and "rule_set" in data:
-        return data["rule_set"], cid or str(data.get("cid", ""))
-    if not cid:
-        raise SystemExit(f"{path}: a bare rule set needs --cid")
-    return data, cid
+def _is_bare_rule_set(data: object) -> bool:
+    return isinstance(data, dict) and "groups" in data and "rule_set" not in data
 
 
-def _print_issues(path: Path, issues: list[Issue]) -> None:
+def _print_issues(path: Path, issues, label: str = "") -> None:
     for issue in issues:
-        print(f"{path}: {issue.pointer or '/'}: {issue.message} [{issue.code}]")
+        print(f"{path}: {label}{issue.pointer or '/'}: {issue.message} [{issue.code}]")
 
 
 def _validate(args: argparse.Namespace) -> int:
+    """Check each file as the pipeline would: a segment file as a member of the store."""
     con = _open_warehouse(args.warehouse)
-    fields = _custom_fields(con)
+    context = _context(con)
+    if context.tenants is None:
+        print("note: no warehouse yet, so tenants and custom fields are not checked")
+    store = args.store or Settings.from_env().segment_defs
+    bare = [p for p in args.files if _is_bare_rule_set(_read_json(p))]
     invalid = 0
-    for path in args.files:
-        rule_set, cid = _rule_input(path, args.cid)
-        issues = check(rule_set, cid, fields)
-        _print_issues(path, issues) if issues else print(f"{path}: valid")
+    for item in validate_files([p for p in args.files if p not in bare], store, context):
+        _print_issues(item.path, item.issues)
+        _print_issues(item.path, item.warnings, label="warning: ")
+        print(f"{item.path}: {'valid' if item.valid else 'INVALID'}")
+        invalid += not item.valid
+    for path in bare:
+        if not args.cid:
+            raise SystemExit(f"{path}: a bare rule set needs --cid")
+        issues = check(_read_json(path), args.cid, context.custom_fields, context.limits)
+        _print_issues(path, issues)
+        print(f"{path}: {'INVALID' if issues else 'valid'}")
         invalid += bool(issues)
     return 1 if invalid else 0
 
 
 def _loaded(args: argparse.Namespace):
+    """The rule set of FILE (a segment file or a bare rule set), validated once."""
     con = _open_warehouse(args.warehouse)
-    fields = _custom_fields(con)
-    raw, cid = _rule_input(args.file, args.cid)
-    issues = check(raw, cid, fields)
-    if issues:
-        _print_issues(args.file, issues)
+    context = _context(con)
+    data = _read_json(args.file)
+    if _is_bare_rule_set(data):
+        if not args.cid:
+            raise SystemExit(f"{args.file}: a bare rule set needs --cid")
+        issues = check(data, args.cid, context.custom_fields, context.limits)
+        if issues:
+            _print_issues(args.file, issues)
+            return None
+        return con, context, strict(RuleSet, data), args.cid
+    (item,) = validate_files([args.file], args.store or Settings.from_env().segment_defs, context)
+    if not item.valid:
+        _print_issues(item.path, item.issues)
         return None
-    return con, fields, load_rule_set(raw, cid, fields), cid
+    return con, context, item.segment.rule_set, item.segment.cid
 
 
 def _as_of(args, con) -> date:
-    if args.as_of:
-        return args.as_of
-    return marts_day(con) if con is not None else _today_in_jakarta()
+    """The day asked for, which must be the day the marts are built as of."""
+    if con is None:
+        return args.as_of or _today_in_jakarta()
+    built = marts_day(con)
+    if args.as_of and args.as_of != built:
+        raise SystemExit(
+            f"the marts are built as of {built}, not {args.as_of}: a preview reads them as "
+            f"they are. Materialize the partition {args.as_of} (make run DAY={args.as_of}) "
+            "first, or leave out --as-of"
+        )
+    return built
 
 
 def _compile(args: argparse.Namespace) -> int:
     loaded = _loaded(args)
     if loaded is None:
         return 1
-    con, fields, rule_set, cid = loaded
-    tree = compile_rule_set(rule_set, cid, _as_of(args, con), fields)
+    con, context, rule_set, cid = loaded
+    day = args.as_of or (marts_day(con) if con is not None else _today_in_jakarta())
+    tree = compile_rule_set(rule_set, cid, day, context.custom_fields)
     print(to_sql(tree, args.dialect, pretty=True))
     return 0
 
@@ -117,10 +145,10 @@ def _preview(args: argparse.Namespace) -> int:
     loaded = _loaded(args)
     if loaded is None:
         return 1
-    con, fields, rule_set, cid = loaded
+    con, context, rule_set, cid = loaded
     if con is None:
         raise SystemExit("no warehouse to preview against: run `make run` first")
-    result = preview(con, rule_set, cid, _as_of(args, con), fields)
+    result = preview(con, rule_set, cid, _as_of(args, con), context.custom_fields)
     print(json.dumps(asdict(result), indent=2, default=str))
     return 0
 
@@ -165,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument("file", type=Path, metavar="FILE")
         command.add_argument("--cid", help="tenant of a bare rule set")
         command.add_argument("--warehouse", type=Path, help="DuckDB file (default: settings)")
+        command.add_argument("--store", type=Path, help="segment store (default: settings)")
         command.set_defaults(handler=handler)
         return command
 

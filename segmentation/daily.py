@@ -6,6 +6,11 @@ Which segments a day computes:
 * active ones only: an archived segment keeps its history and is not recomputed;
 * those whose rule set was in force on the day: a segment edited (or created) after the
   day is left alone there, so an edit applies from its day on and earlier history stays.
+
+A segment whose file left the store is closed on the day: its current members exit
+(``valid_to`` is the day), its past stays queryable, and it leaves the current tables.
+A file that is only invalid (or claims a duplicate id) is not "gone": its history is
+left as it was.
 """
 
 from __future__ import annotations
@@ -17,10 +22,10 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from segmentation.batch import evaluate_segments
-from segmentation.membership import DAYS, DayChange, apply_day, ensure_tables
+from segmentation.membership import DAYS, DayChange, apply_day, open_segments
 from segmentation.model import Segment, SegmentStatus
 from segmentation.segments import StoredSegment, rule_set_hash
-from segmentation.stats import write_stats
+from segmentation.stats import forget_matched_customers, write_stats
 from segmentation.warehouse import custom_fields, marts_day
 
 
@@ -32,6 +37,8 @@ class DayResult:
     changes: list[DayChange]
     skipped: dict[str, str]
     """Segment (id or file) -> why it was not computed."""
+    removed: dict[str, str]
+    """Segments closed because their file left the store: id -> tenant."""
 
 
 def computable(
@@ -69,12 +76,15 @@ def run_day(con: duckdb.DuckDBPyConnection, day: date, stored: list[StoredSegmen
     members = evaluate_segments(con, segments, day, custom_fields(con))
     tenants = {s.id: s.cid for s in segments}
     hashes = {s.id: rule_set_hash(s) for s in segments}
-    changes = apply_day(con, day, members, tenants, hashes) if segments else []
-    ensure_tables(con)
+    declared = {item.segment_id for item in stored}
+    removed = {s: cid for s, cid in open_segments(con, day).items() if s not in declared}
+    members |= {s: [] for s in removed}
+    changes = apply_day(con, day, members, tenants | removed, hashes) if members else []
+    forget_matched_customers(con, set(removed))
     latest = dict(
         con.execute(f"SELECT segment_id, max(day) FROM {DAYS} GROUP BY segment_id").fetchall()
     )
     current = {s for s in tenants if latest.get(s) == day}
     if segments:
         write_stats(con, day, tenants, current)
-    return DayResult(day, changes, skipped)
+    return DayResult(day, changes, skipped, removed)

@@ -211,6 +211,21 @@ def _rewrite(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def open_segments(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, str]:
+    """Segments with current members whose latest computed day is not after ``day``:
+    segment id -> tenant. (A past day's backfill never closes what a later day holds.)"""
+    ensure_tables(con)
+    rows = con.execute(
+        f"""
+        SELECT m.segment_id, any_value(m.cid) FROM {MEMBERSHIP} m
+        WHERE m.valid_to IS NULL GROUP BY m.segment_id
+        HAVING (SELECT max(d.day) FROM {DAYS} d WHERE d.segment_id = m.segment_id) <= ?
+        """,
+        [day],
+    ).fetchall()
+    return dict(rows)
+
+
 def members_on(con: duckdb.DuckDBPyConnection, segment_id: str, day: date) -> set[str]:
     """The segment's members on ``day`` according to the history."""
     rows = con.execute(

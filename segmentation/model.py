@@ -18,13 +18,48 @@ A rule set, in JSON::
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, JsonValue
+from pydantic.json_schema import WithJsonSchema
 
 RULE_SET_VERSION = 1
+
+
+def _whole_number(value: object) -> object:
+    """A JSON number with no fraction is an integer, as JSON Schema has it: 2.0 is 2."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Integer = Annotated[int, BeforeValidator(_whole_number)]
+"""An integer of the JSON documents; read in strict mode, so ``"2"`` is not one."""
+
+TIMESTAMP_PATTERN = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-5][0-9]:[0-5][0-9](\.[0-9]+)?"
+    r"(Z|[+-][0-9]{2}:[0-9]{2})$"
+)
+
+
+def _rfc3339(value: object) -> object:
+    """RFC 3339 text (the published pattern) as a datetime; anything else as it is."""
+    if not isinstance(value, str):
+        return value
+    if not re.fullmatch(TIMESTAMP_PATTERN, value):
+        raise ValueError("expected a timestamp with a time zone, e.g. 2026-11-25T08:00:00Z")
+    return datetime.fromisoformat(value)
+
+
+Timestamp = Annotated[
+    AwareDatetime,
+    BeforeValidator(_rfc3339),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": TIMESTAMP_PATTERN}),
+]
+"""An instant as RFC 3339 text with its time zone (``2026-11-25T08:00:00Z``)."""
 
 
 class Match(StrEnum):
@@ -41,7 +76,7 @@ class _Node(BaseModel):
 class FieldCondition(_Node):
     """A condition on a contact field of the catalog (default, event, consent, metric...)."""
 
-    type: Literal["field"] = "field"
+    type: Literal["field"]
     field: str = Field(description="A field id of the catalog, e.g. `city`, `rfm_label`.")
     operator: str
     value: JsonValue = None
@@ -50,7 +85,7 @@ class FieldCondition(_Node):
 class CustomFieldCondition(_Node):
     """A condition on one of the tenant's own fields, by field id."""
 
-    type: Literal["custom_field"] = "custom_field"
+    type: Literal["custom_field"]
     field_id: str
     operator: str
     value: JsonValue = None
@@ -76,13 +111,13 @@ class Count(_Node):
     """How many matching records the contact must have; the default is "at least 1"."""
 
     operator: CountOperator = CountOperator.AT_LEAST
-    value: int = 1
+    value: Integer = 1
 
 
 class Window(_Node):
     """Only records whose date falls in the last N days (the N days ending on the day)."""
 
-    last_days: int
+    last_days: Integer
     field: str | None = Field(
         default=None, description="The association's date field; default: its main date."
     )
@@ -91,7 +126,7 @@ class Window(_Node):
 class AssociationCondition(_Node):
     """ "Has N+ records of a kind where <sub-filters>, in the last N days"."""
 
-    type: Literal["association"] = "association"
+    type: Literal["association"]
     association: str
     where: tuple[SubFilter, ...] = ()
     count: Count = Count()
@@ -113,7 +148,7 @@ class Group(_Node):
 class RuleSet(_Node):
     """Groups joined by ``match``: the whole rule of a segment."""
 
-    version: int = RULE_SET_VERSION
+    version: Integer = RULE_SET_VERSION
     match: Match = Match.ALL
     groups: tuple[Group, ...]
 
@@ -134,6 +169,6 @@ class Segment(_Node):
     description: str = Field(default="", max_length=250)
     status: SegmentStatus = SegmentStatus.ACTIVE
     owner_id: str | None = None
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
     rule_set: RuleSet

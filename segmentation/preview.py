@@ -14,7 +14,7 @@ import duckdb
 from sqlglot import exp
 
 from segmentation.compile import to_sql
-from segmentation.compile.query import PROFILE_ALIAS, QueryBuilder
+from segmentation.compile.query import PROFILE, PROFILE_ALIAS, QueryBuilder
 from segmentation.model import RuleSet
 from segmentation.validate import CustomField
 
@@ -72,9 +72,13 @@ def customer_base_query(cid: str) -> exp.Select:
     """The tenant's whole contact base."""
     return (
         exp.select(exp.Count(this=exp.Star()))
-        .from_("marts.contact_profile")
+        .from_(PROFILE)
         .where(exp.column("cid").eq(exp.convert(cid)))
     )
+
+
+class MartsNotBuilt(LookupError):
+    """The marts are not built as of the day a preview asks for."""
 
 
 def preview(
@@ -84,7 +88,17 @@ def preview(
     as_of: date,
     custom_fields: Mapping[str, CustomField] | None = None,
 ) -> Preview:
-    """Run the preview of a validated rule set for tenant ``cid`` as of ``as_of``."""
+    """Run the preview of a validated rule set for tenant ``cid`` as of ``as_of``.
+
+    The marts hold one day; a preview as of another day would mix that day's relative
+    dates with another day's data, so it is refused with :class:`MartsNotBuilt`.
+    """
+    built = con.execute(f"SELECT as_of_date FROM {PROFILE} LIMIT 1").fetchall()
+    if not built or built[0][0] != as_of:
+        day = built[0][0] if built else "no day (the profile is empty)"
+        raise MartsNotBuilt(
+            f"the marts are built as of {day}, not {as_of}: build the day {as_of} first"
+        )
     rows = con.execute(to_sql(preview_query(rule_set, cid, as_of, custom_fields or {}))).fetchall()
     base = con.execute(to_sql(customer_base_query(cid))).fetchall()[0][0]
     return Preview(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -12,7 +12,7 @@ from segmentation.loading import QUARANTINE
 from segmentation.preview import preview
 from segmentation.segments import read_store
 from segmentation.stats import DAILY_STATS, DISTRIBUTIONS
-from segmentation.warehouse import custom_fields
+from segmentation.warehouse import custom_fields, store_context
 
 SUMMARY_SCHEMAS = ("raw", "marts", "segments")
 
@@ -64,11 +64,12 @@ def segments_report(con: duckdb.DuckDBPyConnection, root: Path, day: date) -> li
     }
     tops = _top_buckets(con, day)
     fields = custom_fields(con)
+    context = store_context(con, datetime.now(UTC))
     lines = [
         f"  {'segment':<46} {'preview':>7} {'members':>7} {'reach':>6} {'in':>5} {'out':>5}"
         f" {'WA':>6} {'email':>6}  top source / domicile / age / gender"
     ]
-    for stored in read_store(root, fields):
+    for stored in read_store(root, context):
         name = f"{stored.path.parent.name[:8]}/{stored.path.stem}"
         if not stored.valid:
             codes = ", ".join(sorted({i.code for i in stored.issues}))

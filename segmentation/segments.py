@@ -1,25 +1,44 @@
 """The segment store: one JSON file per segment under ``segment_defs/<cid>/``.
 
-Reading a file never raises on bad content: a segment either loads, or comes back with
-every problem (its structure, its folder, and each issue of its rule set).
+:func:`read_store` is the one validation of stored segments: the pipeline, the CLI and
+the API call it. Reading never raises on bad content: every file comes back either as a
+segment or with every problem found in it, including problems only the whole store
+shows (two files claiming one segment id).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 from pydantic import ValidationError
 
+from segmentation.limits import Limits
 from segmentation.model import Segment
 from segmentation.stats import DAILY_STATS
 from segmentation.stats import ensure_tables as ensure_stats_tables
-from segmentation.validate import CustomField, Issue, Limits, check
+from segmentation.text import fold
+from segmentation.validate import CustomField, Issue, check, strict
+
+
+@dataclass(frozen=True)
+class StoreContext:
+    """What a segment file is checked against besides itself."""
+
+    custom_fields: Mapping[str, CustomField] = field(default_factory=dict)
+    """Every tenant's custom fields by id."""
+    tenants: frozenset[str] | None = None
+    """The tenants the warehouse knows; None before any load (then not checked)."""
+    limits: Limits = field(default_factory=Limits)
+    now: datetime | None = None
+    """A segment created or updated after this instant is refused; None: not checked."""
 
 
 @dataclass(frozen=True)
@@ -29,11 +48,21 @@ class StoredSegment:
     path: Path
     segment: Segment | None
     issues: tuple[Issue, ...]
+    warnings: tuple[Issue, ...] = ()
+    """Problems that do not stop the segment from being computed (a duplicate name)."""
+    declared: Mapping[str, object] = field(default_factory=dict)
+    """The file's own id, cid and name, even when it is invalid."""
 
     @property
     def valid(self) -> bool:
         """Whether the segment can be computed."""
         return self.segment is not None and not self.issues
+
+    @property
+    def segment_id(self) -> str | None:
+        """The id the file declares (a string), valid or not."""
+        value = self.declared.get("id")
+        return value if isinstance(value, str) else None
 
 
 def segment_files(root: Path) -> list[Path]:
@@ -41,57 +70,165 @@ def segment_files(root: Path) -> list[Path]:
     return sorted(p for p in Path(root).glob("*/*.json") if p.is_file())
 
 
+def read_store(root: Path, context: StoreContext | None = None) -> list[StoredSegment]:
+    """Every segment of the store, each valid or with all its problems."""
+    context = context or StoreContext()
+    return _with_store_issues([read_segment(p, context) for p in segment_files(root)])
+
+
+def validate_files(
+    paths: list[Path], root: Path, context: StoreContext | None = None
+) -> list[StoredSegment]:
+    """``paths`` checked as members of the store at ``root``: a file of the store as
+    :func:`read_store` reads it, a file elsewhere as if it were added to the store (so a
+    new file claiming an existing segment's id is caught before it is dropped in)."""
+    context = context or StoreContext()
+    store = {p.resolve(): read_segment(p, context) for p in segment_files(root)}
+    added = [read_segment(p, context, placed=False) for p in paths if p.resolve() not in store]
+    checked = _with_store_issues([*store.values(), *added])
+    wanted = {p.resolve() for p in paths}
+    return [item for item in checked if item.path.resolve() in wanted]
+
+
 def read_segment(
-    path: Path,
-    custom_fields: Mapping[str, CustomField] | None = None,
-    limits: Limits | None = None,
+    path: Path, context: StoreContext | None = None, placed: bool = True
 ) -> StoredSegment:
-    """Load and validate one segment file."""
+    """Load and validate one segment file on its own (see :func:`read_store`).
+
+    ``placed``: the file is in a store, so its folder must be its tenant's.
+    """
+    context = context or StoreContext()
+    path = Path(path)
+    limit = context.limits.max_file_bytes
     try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, ValueError) as error:
-        return StoredSegment(path, None, (Issue("invalid_json", "", str(error)),))
+        size = path.stat().st_size
+        if size > limit:
+            message = f"the file has {size:,} bytes; a segment file has at most {limit:,}"
+            return _invalid(path, "file_too_large", "", message)
+        data = json.loads(path.read_bytes())
+    except OSError as error:
+        return _invalid(path, "unreadable_file", "", f"cannot read the file: {error.strerror}")
+    except ValueError as error:
+        return _invalid(path, "invalid_json", "", f"not valid JSON: {error}")
     if not isinstance(data, dict):
-        return StoredSegment(path, None, (Issue("invalid_structure", "", "not a JSON object"),))
-    issues = list(_segment_issues(data, path))
+        return _invalid(path, "invalid_structure", "", "a segment file holds a JSON object")
+    declared = {k: data.get(k) for k in ("id", "cid", "name")}
     cid = data.get("cid") if isinstance(data.get("cid"), str) else ""
+    issues = _segment_issues(data, path if placed else None, context)
     issues += [
         Issue(i.code, "/rule_set" + i.pointer, i.message)
-        for i in check(data.get("rule_set"), cid, custom_fields, limits)
+        for i in check(data.get("rule_set"), cid, context.custom_fields, context.limits)
     ]
     if issues:
-        return StoredSegment(path, None, tuple(issues))
-    return StoredSegment(path, Segment.model_validate(data), ())
+        return StoredSegment(path, None, tuple(issues), declared=declared)
+    return StoredSegment(path, strict(Segment, data), (), declared=declared)
 
 
-def _segment_issues(data: dict, path: Path) -> list[Issue]:
+def _invalid(path: Path, code: str, pointer: str, message: str) -> StoredSegment:
+    return StoredSegment(path, None, (Issue(code, pointer, message),))
+
+
+def _segment_issues(data: dict, path: Path | None, context: StoreContext) -> list[Issue]:
     shell = {k: v for k, v in data.items() if k != "rule_set"}
     issues = []
     try:
-        Segment.model_validate({**shell, "rule_set": {"groups": []}})
+        segment = strict(Segment, {**shell, "rule_set": {"groups": []}})
     except ValidationError as error:
+        segment = None
         for e in error.errors():
             pointer = "".join(f"/{p}" for p in e["loc"])
             issues.append(Issue("invalid_segment", pointer, e["msg"]))
-    if data.get("cid") != Path(path).parent.name:
+    cid = data.get("cid")
+    if path is not None and cid != path.parent.name:
         issues.append(
             Issue(
                 "wrong_folder",
                 "/cid",
-                f"a segment of tenant {data.get('cid')!r} must live in segment_defs/"
-                f"{data.get('cid')}/, not in {Path(path).parent.name}/",
+                f"a segment of tenant {cid!r} must live in segment_defs/{cid}/, not in "
+                f"{path.parent.name}/",
             )
         )
+    if context.tenants is not None and isinstance(cid, str) and cid not in context.tenants:
+        issues.append(
+            Issue("unknown_tenant", "/cid", f"no tenant {cid!r} in the warehouse's tenants")
+        )
+    if segment is not None:
+        issues += _time_issues(segment, context.now)
     return issues
 
 
-def read_store(
-    root: Path,
-    custom_fields: Mapping[str, CustomField] | None = None,
-    limits: Limits | None = None,
-) -> list[StoredSegment]:
-    """Every segment of the store, valid or not."""
-    return [read_segment(p, custom_fields, limits) for p in segment_files(root)]
+def _time_issues(segment: Segment, now: datetime | None) -> list[Issue]:
+    issues = []
+    if segment.updated_at < segment.created_at:
+        issues.append(
+            Issue("updated_before_created", "/updated_at", "updated_at is before created_at")
+        )
+    for name in ("created_at", "updated_at"):
+        moment = getattr(segment, name)
+        if now is not None and moment > now:
+            issues.append(
+                Issue(
+                    "timestamp_in_future",
+                    f"/{name}",
+                    f"{name} {moment.isoformat()} is in the future (now: {now.isoformat()}); "
+                    "a segment would never be computed before then",
+                )
+            )
+    return issues
+
+
+def _with_store_issues(stored: list[StoredSegment]) -> list[StoredSegment]:
+    """Problems between files: a segment id claimed twice, a name used twice in a tenant."""
+    by_id: dict[str, list[StoredSegment]] = defaultdict(list)
+    by_name: dict[tuple[object, str], list[StoredSegment]] = defaultdict(list)
+    for item in stored:
+        if item.segment_id is not None:
+            by_id[item.segment_id].append(item)
+        name = item.declared.get("name")
+        if isinstance(name, str):
+            by_name[(item.declared.get("cid"), fold(name))].append(item)
+    issues: dict[Path, list[Issue]] = defaultdict(list)
+    warnings: dict[Path, list[Issue]] = defaultdict(list)
+    for segment_id, claims in by_id.items():
+        for item in claims if len(claims) > 1 else ():
+            others = ", ".join(_relative(o.path) for o in claims if o is not item)
+            issues[item.path].append(
+                Issue(
+                    "duplicate_segment_id",
+                    "/id",
+                    f"segment id {segment_id} is also claimed by {others}; ids are unique in "
+                    "the store: give the new segment its own id",
+                )
+            )
+    for (_cid, _name), claims in by_name.items():
+        for item in claims if len(claims) > 1 else ():
+            others = ", ".join(_relative(o.path) for o in claims if o is not item)
+            warnings[item.path].append(
+                Issue(
+                    "duplicate_segment_name",
+                    "/name",
+                    f"the tenant has another segment named {item.declared['name']!r} "
+                    f"({others}); rename one so the list tells them apart",
+                )
+            )
+    return [_amended(item, issues[item.path], warnings[item.path]) for item in stored]
+
+
+def _amended(item: StoredSegment, issues: list[Issue], warnings: list[Issue]) -> StoredSegment:
+    if not issues and not warnings:
+        return item
+    all_issues = (*item.issues, *issues)
+    return StoredSegment(
+        item.path,
+        None if all_issues else item.segment,
+        all_issues,
+        (*item.warnings, *warnings),
+        item.declared,
+    )
+
+
+def _relative(path: Path) -> str:
+    return str(Path(path.parent.name) / path.name)
 
 
 DEFINITIONS = "segments.segment_definitions"
@@ -110,12 +247,13 @@ def record_store(con: duckdb.DuckDBPyConnection, stored: list[StoredSegment]) ->
     rows = []
     for item in stored:
         segment = item.segment
+        declared = {k: v if isinstance(v, str) else None for k, v in item.declared.items()}
         rows.append(
             {
-                "path": str(item.path.relative_to(item.path.parents[1])),
-                "segment_id": segment.id if segment else None,
-                "cid": segment.cid if segment else item.path.parent.name,
-                "name": segment.name if segment else None,
+                "path": _relative(item.path),
+                "segment_id": declared.get("id"),
+                "cid": declared.get("cid") or item.path.parent.name,
+                "name": declared.get("name"),
                 "description": segment.description if segment else None,
                 "status": segment.status.value if segment else None,
                 "owner_id": segment.owner_id if segment else None,
@@ -125,6 +263,7 @@ def record_store(con: duckdb.DuckDBPyConnection, stored: list[StoredSegment]) ->
                 "rule_set_hash": rule_set_hash(segment) if segment else None,
                 "is_valid": item.valid,
                 "issues": json.dumps([vars(i) for i in item.issues]),
+                "warnings": json.dumps([vars(i) for i in item.warnings]),
             }
         )
     frame = pa.Table.from_pylist(rows, schema=_DEFINITIONS_SCHEMA)  # noqa: F841
@@ -158,5 +297,6 @@ _DEFINITIONS_SCHEMA = pa.schema(
         ("owner_id", pa.string()), ("created_at", pa.timestamp("us", tz="UTC")),
         ("updated_at", pa.timestamp("us", tz="UTC")), ("rule_set", pa.string()),
         ("rule_set_hash", pa.string()), ("is_valid", pa.bool_()), ("issues", pa.string()),
+        ("warnings", pa.string()),
     ]
 )  # fmt: skip

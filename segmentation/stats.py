@@ -166,6 +166,16 @@ def _distributions_sql() -> str:
     """
 
 
+def forget_matched_customers(con: duckdb.DuckDBPyConnection, segment_ids: set[str]) -> None:
+    """Drop the current matched customers of segments that left the store."""
+    if segment_ids:
+        ensure_tables(con)
+        con.execute(
+            f"DELETE FROM {MATCHED_CUSTOMERS} WHERE segment_id IN (SELECT unnest($ids))",
+            {"ids": sorted(segment_ids)},
+        )
+
+
 def _write_matched_customers(con: duckdb.DuckDBPyConnection, day: date, current: set[str]) -> None:
     con.execute(
         f"DELETE FROM {MATCHED_CUSTOMERS} WHERE segment_id IN (SELECT unnest($ids))",

@@ -12,7 +12,7 @@ from segmentation.cli import main
 from segmentation.preview import SAMPLE_SIZE, preview
 from segmentation.reference import evaluate
 from segmentation.schema import SEGMENT_DEFS
-from segmentation.segments import read_segment, read_store, segment_files
+from segmentation.segments import StoreContext, read_segment, read_store, segment_files
 from segmentation.validate import load_rule_set
 from segmentation.warehouse import custom_fields
 from tests.conftest import AS_OF
@@ -63,7 +63,7 @@ def test_examples_cover_every_category_and_association() -> None:
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_example_segment_previews_what_the_reference_finds(path: Path, marts) -> None:
     con, fields, rows = marts
-    stored = read_segment(path, fields)
+    stored = read_segment(path, StoreContext(fields))
     assert stored.valid, stored.issues
     segment = stored.segment
     result = preview(con, segment.rule_set, segment.cid, AS_OF, fields)

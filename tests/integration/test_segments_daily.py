@@ -14,7 +14,7 @@ import pytest
 from assets.segments import every_segment_is_valid, segment_definitions, segment_membership
 from pipelines.resources import SegmentStore
 from segmentation.daily import run_day
-from segmentation.membership import MEMBERSHIP
+from segmentation.membership import MEMBERSHIP, members_on
 from segmentation.segments import OVERVIEW, read_store, record_store
 from segmentation.stats import DAILY_STATS, DISTRIBUTIONS, MATCHED_CUSTOMERS
 from tests.conftest import AS_OF
@@ -177,6 +177,39 @@ def test_archived_and_edited_segments_keep_their_history(three_days, tmp_path) -
         ).fetchall()
     # The archived segment keeps its last figures but shows no reachability.
     assert overview == [("t1-chatty", "active", 2, 1), ("t2-chatty", "archived", 1, None)]
+
+
+def test_a_segment_gone_from_the_store_is_closed_and_a_duplicated_one_left_alone(
+    three_days, tmp_path
+) -> None:
+    """Why: removed files used to stay counted as current, and a second file claiming an
+    id overwrote the first segment's history."""
+    work, _ = three_days
+    copy = tmp_path / "w.duckdb"
+    shutil.copy(work / "w.duckdb", copy)
+    store = write_store(tmp_path / "store", segment("t2", "chatty", CHATTY))
+    twin = json.loads((store / "t2" / "chatty.json").read_text()) | {"name": "chatty twin"}
+    (store / "t2" / "twin.json").write_text(json.dumps(twin))  # same id: both invalid
+    with duckdb.connect(str(copy)) as con:
+        t2_history = con.execute(
+            f"SELECT * FROM {MEMBERSHIP} WHERE segment_id = 't2-chatty' ORDER BY ALL"
+        ).fetchall()
+        result = run_day(con, D3, read_store(store))
+        assert result.removed == {"t1-chatty": "t1"}
+        assert sorted(result.skipped.values()) == ["invalid", "invalid"]
+        t1 = con.execute(f"SELECT contact_id, valid_from, valid_to FROM {MEMBERSHIP} "
+                         "WHERE segment_id = 't1-chatty'").fetchall()  # fmt: skip
+        current = con.execute(f"SELECT DISTINCT segment_id FROM {MATCHED_CUSTOMERS}").fetchall()
+        assert (
+            con.execute(
+                f"SELECT * FROM {MEMBERSHIP} WHERE segment_id = 't2-chatty' ORDER BY ALL"
+            ).fetchall()
+            == t2_history
+        )
+        assert members_on(con, "t1-chatty", D2) == {"a", "c"}  # the past stays queryable
+    # a was a member from D1 on and leaves on D3; b's run that began on D3 is gone.
+    assert set(t1) == {("a", D1, D3), ("b", D1, D2), ("c", D2, D3)}
+    assert current == [("t2-chatty",)]
 
 
 @pytest.fixture

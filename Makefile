@@ -8,7 +8,10 @@ DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/se
 
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: setup run test dev lint bench lock clean
+WAREHOUSE := $(or $(SEGMENTATION_WAREHOUSE),data/warehouse.duckdb)
+DAY_ARG := $(if $(DAY),--day $(DAY))
+
+.PHONY: setup run daily sql test dev lint bench lock clean
 
 setup: $(MANIFEST)
 
@@ -23,16 +26,23 @@ $(MANIFEST): $(INSTALLED) $(DBT_SOURCES)
 	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir . --project-dir .
 	touch $@
 
-$(DAGSTER_HOME):
-	mkdir -p $@ && touch $@/dagster.yaml
+# The instance configuration: run monitoring marks runs whose process died as failed.
+$(DAGSTER_HOME)/dagster.yaml: pipelines/dagster.yaml
+	mkdir -p $(DAGSTER_HOME) && cp $< $@
 
-run: setup $(DAGSTER_HOME)  ## generate the default data and run the daily pipeline through Dagster
-	$(BIN)/python -m pipelines.run
+run: setup $(DAGSTER_HOME)/dagster.yaml  ## generate the default data and run the daily pipeline (DAY=...)
+	$(BIN)/python -m pipelines.run --generate $(DAY_ARG)
+
+daily: setup $(DAGSTER_HOME)/dagster.yaml  ## run the daily pipeline on the landing data as it is (DAY=...)
+	$(BIN)/python -m pipelines.run $(DAY_ARG)
+
+sql: $(INSTALLED)  ## an interactive SQL shell on the warehouse, read-only
+	$(BIN)/duckdb -readonly $(WAREHOUSE)
 
 test: setup  ## the whole test suite
 	$(BIN)/pytest
 
-dev: setup $(DAGSTER_HOME)  ## the Dagster UI on http://127.0.0.1:3000
+dev: setup $(DAGSTER_HOME)/dagster.yaml  ## the Dagster UI on http://127.0.0.1:3000
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 lint: $(INSTALLED)

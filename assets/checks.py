@@ -1,26 +1,31 @@
-"""great-expectations validation of each loaded table, as Dagster asset checks."""
+"""Checks of each loaded table, blocking: a failure stops the marts from being rebuilt.
+
+* ``great_expectations``: the entity's suite (keys, formats, no future timestamps).
+* ``every_landed_row_kept``: the files' row counts equal the clean rows plus the
+  quarantined ones, so no row is lost or counted twice.
+"""
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from assets.ingest import raw_asset_key
+from assets.resources import Warehouse
 from segmentation.expectations import validate_table
-from segmentation.loading import last_loaded_at
+from segmentation.loading import conservation, last_loaded_at
 from segmentation.sources import ENTITIES, Entity
 
 
-def build_expectations_check(entity: Entity) -> dg.AssetChecksDefinition:
-    """Keys unique and present, accepted values, email / phone format, no future times."""
+def build_expectations_check(spec: Entity) -> dg.AssetChecksDefinition:
+    """Keys present and unique, email / phone format, no future times, placed in time."""
 
     @dg.asset_check(
-        asset=raw_asset_key(entity),
+        asset=raw_asset_key(spec),
         name="great_expectations",
-        description=f"great-expectations suite of raw.{entity.table}, derived from its spec.",
+        blocking=True,
+        description=f"great-expectations suite of raw.{spec.table}, derived from its spec.",
     )
-    def _check(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
         with warehouse.get_connection() as con:
-            loaded_at = last_loaded_at(con, entity)
-            outcomes = validate_table(con, entity, loaded_at)
+            outcomes = validate_table(con, spec, last_loaded_at(con, spec))
         failed = [o for o in outcomes if not o.success]
         rows = "\n".join(
             f"| {o.expectation} | {o.column} | {'pass' if o.success else 'FAIL'} "
@@ -42,4 +47,35 @@ def build_expectations_check(entity: Entity) -> dg.AssetChecksDefinition:
     return _check
 
 
-expectation_checks = [build_expectations_check(entity) for entity in ENTITIES]
+def build_conservation_check(spec: Entity) -> dg.AssetChecksDefinition:
+    """Landed rows = clean rows + quarantined rows, counted from the files' footers."""
+
+    @dg.asset_check(
+        asset=raw_asset_key(spec),
+        name="every_landed_row_kept",
+        blocking=True,
+        description=(
+            f"Every row of the {spec.name} files is in raw.{spec.table} or in raw.quarantine."
+        ),
+    )
+    def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
+        with warehouse.get_connection() as con:
+            counts = conservation(con, spec)
+        return dg.AssetCheckResult(
+            passed=counts.holds,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={
+                "landed_rows": counts.landed,
+                "clean_rows": counts.clean,
+                "quarantined_rows": counts.quarantined,
+            },
+        )
+
+    return _check
+
+
+load_checks = [
+    build(spec)
+    for spec in ENTITIES
+    for build in (build_expectations_check, build_conservation_check)
+]

@@ -7,9 +7,9 @@ from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
-from dagster_duckdb import DuckDBResource
 
-from pipelines.partitions import daily_partitions
+from assets.partitions import ONE_DAY_PER_RUN
+from assets.resources import Warehouse
 
 
 class SchemaKeyedTranslator(DagsterDbtTranslator):
@@ -24,13 +24,22 @@ class SchemaKeyedTranslator(DagsterDbtTranslator):
         return dbt_resource_props.get("schema")
 
 
-def dbt_build_args(partition_day: str, warehouse_path: str) -> list[str]:
-    """The one dbt invocation of a run: build everything as of ``partition_day``."""
-    variables = {"as_of_date": partition_day, "warehouse_path": warehouse_path}
+def dbt_build_args(partition_day: str, warehouse: Warehouse, timezone: str) -> list[str]:
+    """The one dbt invocation of a run: build everything as of ``partition_day``, in the
+    warehouse's file with its memory settings; ``timezone`` is the home zone."""
+    config = warehouse.connection_config
+    variables = {
+        "as_of_date": partition_day,
+        "default_timezone": timezone,
+        "warehouse_path": warehouse.database,
+        **{k: config[k] for k in ("memory_limit", "temp_directory") if k in config},
+    }
     return ["build", "--vars", json.dumps(variables)]
 
 
-def build_dbt_assets(project_dir: Path) -> dg.AssetsDefinition:
+def build_dbt_assets(
+    project_dir: Path, partitions: dg.DailyPartitionsDefinition
+) -> dg.AssetsDefinition:
     """Assets for every model and seed of the project at ``project_dir``.
 
     The manifest must exist (``make setup`` runs ``dbt parse``).
@@ -45,15 +54,12 @@ def build_dbt_assets(project_dir: Path) -> dg.AssetsDefinition:
     @dbt_assets(
         manifest=project.manifest_path,
         project=project,
-        partitions_def=daily_partitions,
+        partitions_def=partitions,
         dagster_dbt_translator=SchemaKeyedTranslator(),
-        # Each day is built as of that day: one partition per run, as the loads do.
-        backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=1),
+        backfill_policy=ONE_DAY_PER_RUN,
     )
-    def dbt_models(
-        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource
-    ):
-        args = dbt_build_args(context.partition_key, warehouse.database)
+    def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
+        args = dbt_build_args(context.partition_key, warehouse, partitions.timezone)
         yield from dbt.cli(args, context=context).stream()
 
     return dbt_models

@@ -3,38 +3,38 @@
 from datetime import UTC, datetime
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
-from pipelines.partitions import daily_partitions
-from pipelines.resources import LandingZone
+from assets.partitions import ONE_DAY_PER_RUN
+from assets.resources import LandingZone, Warehouse
 from segmentation.loading import RAW_SCHEMA, load_entity
-from segmentation.sources import ENTITIES, Entity
+from segmentation.sources import ENTITIES, Entity, entity
 
 
-def raw_asset_key(entity: Entity) -> dg.AssetKey:
+def raw_asset_key(spec: Entity) -> dg.AssetKey:
     """``raw/crm_<entity>``: the key prefix is the DuckDB schema."""
-    return dg.AssetKey([RAW_SCHEMA, entity.table])
+    return dg.AssetKey([RAW_SCHEMA, spec.table])
 
 
-def build_load_asset(entity: Entity) -> dg.AssetsDefinition:
-    """The asset that (re)loads one entity in a single transaction."""
+def build_load_asset(spec: Entity, partitions: dg.DailyPartitionsDefinition) -> dg.AssetsDefinition:
+    """The asset that (re)loads one entity; a refused export fails it, which stops
+    everything downstream and keeps the last good table."""
 
     @dg.asset(
-        key=raw_asset_key(entity),
-        deps=[raw_asset_key(parent) for parent in map(_entity, entity.parents)],
-        partitions_def=daily_partitions,
-        backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=1),
+        key=raw_asset_key(spec),
+        deps=[raw_asset_key(entity(parent)) for parent in spec.parents],
+        partitions_def=partitions,
+        backfill_policy=ONE_DAY_PER_RUN,
         group_name="raw",
         kinds={"duckdb", "parquet"},
         description=(
-            f"CRM {entity.name.replace('_', ' ')} from the landing zone. Rows breaking a load "
+            f"CRM {spec.name.replace('_', ' ')} from the landing zone. Rows breaking a load "
             "rule are kept in raw.quarantine with the rule, not here."
         ),
     )
-    def _load(warehouse: DuckDBResource, landing: LandingZone) -> dg.MaterializeResult:
+    def _load(warehouse: Warehouse, landing: LandingZone) -> dg.MaterializeResult:
         loaded_at = datetime.now(UTC).replace(tzinfo=None)
         with warehouse.get_connection() as con:
-            result = load_entity(con, entity, landing.directory, loaded_at)
+            result = load_entity(con, spec, landing.directory, loaded_at, landing.policy)
         return dg.MaterializeResult(
             metadata={
                 "dagster/row_count": result.loaded_rows,
@@ -49,8 +49,6 @@ def build_load_asset(entity: Entity) -> dg.AssetsDefinition:
     return _load
 
 
-def _entity(name: str) -> Entity:
-    return next(e for e in ENTITIES if e.name == name)
-
-
-load_assets = [build_load_asset(entity) for entity in ENTITIES]
+def build_load_assets(partitions: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
+    """A load asset for every entity of the landing contract."""
+    return [build_load_asset(spec, partitions) for spec in ENTITIES]

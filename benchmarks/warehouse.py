@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from segmentation.loading import load_entity
-from segmentation.settings import REPOSITORY
+from segmentation.settings import DEFAULT_TIMEZONE, REPOSITORY
 from segmentation.sources import ENTITIES
 from segmentation.synthetic.generator import MANIFEST, GeneratorConfig, generate
 from segmentation.warehouse import marts_day
@@ -45,7 +45,8 @@ def _fingerprint() -> str:
 
 def build_marts(warehouse: Path, day: date, select: str | None = None) -> None:
     """``dbt build`` of the project into ``warehouse`` as of ``day``."""
-    variables = json.dumps({"as_of_date": day.isoformat(), "warehouse_path": str(warehouse)})
+    variables = json.dumps({"as_of_date": day.isoformat(), "warehouse_path": str(warehouse),
+                            "default_timezone": DEFAULT_TIMEZONE})  # fmt: skip
     project = REPOSITORY / "dbt_project"
     subprocess.run(
         [str(Path(sys.executable).parent / "dbt"), "build", "--vars", variables, "--quiet",

@@ -28,13 +28,14 @@ from segmentation.warehouse import marts_day, store_context
 DIALECTS = ("duckdb", "spark", "trino", "postgres", "snowflake", "bigquery")
 
 
-def _today_in_jakarta() -> date:
-    return datetime.now(UTC).astimezone(ZoneInfo("Asia/Jakarta")).date()
+def _today() -> date:
+    """Today in the deployment's home time zone."""
+    return datetime.now(UTC).astimezone(ZoneInfo(Settings.from_env().timezone)).date()
 
 
 def _generate(args: argparse.Namespace) -> int:
     config = GeneratorConfig(
-        end_date=args.end_date or _today_in_jakarta(),
+        end_date=args.end_date or _today(),
         seed=args.seed,
         tenants=args.tenants,
         contacts_per_tenant=args.contacts_per_tenant,
@@ -119,7 +120,7 @@ def _loaded(args: argparse.Namespace):
 def _as_of(args, con) -> date:
     """The day asked for, which must be the day the marts are built as of."""
     if con is None:
-        return args.as_of or _today_in_jakarta()
+        return args.as_of or _today()
     built = marts_day(con)
     if args.as_of and args.as_of != built:
         raise SystemExit(
@@ -135,7 +136,7 @@ def _compile(args: argparse.Namespace) -> int:
     if loaded is None:
         return 1
     con, context, rule_set, cid = loaded
-    day = args.as_of or (marts_day(con) if con is not None else _today_in_jakarta())
+    day = args.as_of or (marts_day(con) if con is not None else _today())
     tree = compile_rule_set(rule_set, cid, day, context.custom_fields)
     print(to_sql(tree, args.dialect, pretty=True))
     return 0
@@ -179,9 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument(
         "--contacts-per-tenant", type=_positive, default=GeneratorConfig.contacts_per_tenant
     )
-    gen.add_argument(
-        "--end-date", type=date.fromisoformat, help="export day (default: today in Jakarta)"
-    )
+    gen.add_argument("--end-date", type=date.fromisoformat, help="export day (default: today)")
     gen.add_argument("--dirty-rate", type=_rate, default=GeneratorConfig.dirty_rate)
     gen.set_defaults(handler=_generate)
 

@@ -7,8 +7,9 @@ Which segments a day computes:
 * those whose rule set was in force on the day: a segment edited (or created) after the
   day is left alone there, so an edit applies from its day on and earlier history stays.
 
-A segment whose file left the store is closed on the day: its current members exit
-(``valid_to`` is the day), its past stays queryable, and it leaves the current tables.
+A segment whose file left the store is closed: its current members exit on the first
+day it no longer exists (the day, or the next one if the day was computed while it
+existed), its past stays queryable, and it leaves the current tables.
 A file that is only invalid (or claims a duplicate id) is not "gone": its history is
 left as it was.
 """
@@ -22,9 +23,16 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from segmentation.batch import evaluate_segments
-from segmentation.membership import DAYS, DayChange, apply_day, open_segments
+from segmentation.membership import (
+    DAYS,
+    DayChange,
+    apply_day,
+    close_segments,
+    open_segments,
+)
 from segmentation.model import Segment, SegmentStatus
 from segmentation.segments import StoredSegment, rule_set_hash
+from segmentation.settings import DEFAULT_TIMEZONE
 from segmentation.stats import forget_matched_customers, write_stats
 from segmentation.warehouse import custom_fields, marts_day
 
@@ -39,6 +47,8 @@ class DayResult:
     """Segment (id or file) -> why it was not computed."""
     removed: dict[str, str]
     """Segments closed because their file left the store: id -> tenant."""
+    names: dict[str, tuple[str, str]]
+    """Every segment of :attr:`changes`: id -> (tenant, name; "" for a removed one)."""
 
 
 def computable(
@@ -60,7 +70,7 @@ def computable(
 
 
 def _local_day(segment: Segment, timezones: dict[str, str]) -> date:
-    zone = ZoneInfo(timezones.get(segment.cid, "Asia/Jakarta"))
+    zone = ZoneInfo(timezones.get(segment.cid, DEFAULT_TIMEZONE))
     return segment.updated_at.astimezone(zone).date()
 
 
@@ -76,15 +86,17 @@ def run_day(con: duckdb.DuckDBPyConnection, day: date, stored: list[StoredSegmen
     members = evaluate_segments(con, segments, day, custom_fields(con))
     tenants = {s.id: s.cid for s in segments}
     hashes = {s.id: rule_set_hash(s) for s in segments}
+    changes = apply_day(con, day, members, tenants, hashes) if members else []
     declared = {item.segment_id for item in stored}
-    removed = {s: cid for s, cid in open_segments(con, day).items() if s not in declared}
-    members |= {s: [] for s in removed}
-    changes = apply_day(con, day, members, tenants | removed, hashes) if members else []
-    forget_matched_customers(con, set(removed))
+    gone = {s: v for s, v in open_segments(con, day).items() if s not in declared}
+    changes += close_segments(con, day, gone)
+    forget_matched_customers(con, set(gone))
+    removed = {s: cid for s, (cid, _latest) in gone.items()}
     latest = dict(
         con.execute(f"SELECT segment_id, max(day) FROM {DAYS} GROUP BY segment_id").fetchall()
     )
     current = {s for s in tenants if latest.get(s) == day}
     if segments:
         write_stats(con, day, tenants, current)
-    return DayResult(day, changes, skipped, removed)
+    names = {s.id: (s.cid, s.name) for s in segments} | {s: (c, "") for s, c in removed.items()}
+    return DayResult(day, changes, skipped, removed, names)

@@ -167,6 +167,34 @@ def last_loaded_at(con: duckdb.DuckDBPyConnection, entity: Entity) -> datetime |
     return good["loaded_at"] if good else None
 
 
+@dataclass(frozen=True)
+class Conservation:
+    """Rows of the entity's last good load: as the files' footers count them, and where
+    they went. Every landed row is in the clean table or in quarantine, never both."""
+
+    landed: int
+    clean: int
+    quarantined: int
+
+    @property
+    def holds(self) -> bool:
+        """Whether no row was lost or counted twice."""
+        return self.landed == self.clean + self.quarantined
+
+
+def conservation(con: duckdb.DuckDBPyConnection, entity: Entity) -> Conservation:
+    """Count the rows of the entity's last good load, independently of the loader's own
+    figures: the files' row counts against the clean table and the rejected rows."""
+    good = last_good_load(con, entity)
+    landed = sum(good["files"].values()) if good else 0
+    clean, quarantined = con.execute(
+        f"""SELECT (SELECT count(*) FROM {RAW_SCHEMA}.{entity.table}),
+                   (SELECT count(*) FROM {QUARANTINE} WHERE entity = ? AND action = ?)""",
+        [entity.name, REJECTED],
+    ).fetchall()[0]
+    return Conservation(landed, clean, quarantined)
+
+
 def load_entity(
     con: duckdb.DuckDBPyConnection,
     entity: Entity,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import pyarrow as pa
@@ -211,19 +211,41 @@ def _rewrite(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def open_segments(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, str]:
+def open_segments(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, tuple[str, date]]:
     """Segments with current members whose latest computed day is not after ``day``:
-    segment id -> tenant. (A past day's backfill never closes what a later day holds.)"""
+    segment id -> (tenant, latest computed day). A past day's backfill never sees what a
+    later day holds."""
     ensure_tables(con)
     rows = con.execute(
         f"""
-        SELECT m.segment_id, any_value(m.cid) FROM {MEMBERSHIP} m
-        WHERE m.valid_to IS NULL GROUP BY m.segment_id
-        HAVING (SELECT max(d.day) FROM {DAYS} d WHERE d.segment_id = m.segment_id) <= ?
+        SELECT m.segment_id, any_value(m.cid), any_value(d.latest) FROM {MEMBERSHIP} m
+        JOIN (SELECT segment_id, max(day) AS latest FROM {DAYS} GROUP BY ALL) d
+          USING (segment_id)
+        WHERE m.valid_to IS NULL AND d.latest <= ?
+        GROUP BY m.segment_id
         """,
         [day],
     ).fetchall()
-    return dict(rows)
+    return {segment_id: (cid, latest) for segment_id, cid, latest in rows}
+
+
+def close_segments(
+    con: duckdb.DuckDBPyConnection, day: date, segments: dict[str, tuple[str, date]]
+) -> list[DayChange]:
+    """Close the history of segments that left the store, noticed on ``day``.
+
+    Each is recorded as computed, with no members, on the first day it no longer exists:
+    ``day`` itself, or the day after when ``day`` was already computed while it existed
+    (so that day's members stay in the history). ``segments`` as :func:`open_segments`.
+    """
+    by_day: dict[date, dict[str, str]] = {}
+    for segment_id, (cid, latest) in segments.items():
+        closing = day if latest < day else latest + timedelta(days=1)
+        by_day.setdefault(closing, {})[segment_id] = cid
+    changes = []
+    for closing, tenants in sorted(by_day.items()):
+        changes += apply_day(con, closing, {s: [] for s in tenants}, tenants)
+    return changes
 
 
 def members_on(con: duckdb.DuckDBPyConnection, segment_id: str, day: date) -> set[str]:

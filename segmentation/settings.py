@@ -1,14 +1,31 @@
-"""Where things are: the warehouse, the landing zone and the dbt project.
+"""A deployment's settings: where things are, from which day, how much memory, what limits.
 
-Defaults live under the repository (``data/``); environment variables override them.
-Read when a command or the Dagster definitions start, never at import.
+Defaults live here (paths under the repository's ``data/``); environment variables
+override them. Read when a command or the Dagster definitions start, never at import.
+
+| variable | default | what |
+| --- | --- | --- |
+| ``SEGMENTATION_WAREHOUSE`` | ``data/warehouse.duckdb`` | the DuckDB file |
+| ``SEGMENTATION_LANDING`` | ``data/landing`` | one Parquet dataset per entity |
+| ``SEGMENTATION_DBT_PROJECT`` | ``dbt_project`` | the dbt project |
+| ``SEGMENTATION_SEGMENT_DEFS`` | ``segment_defs`` | the segment store |
+| ``SEGMENTATION_FIRST_DAY`` | ``2025-01-01`` | the first day that can be computed |
+| ``SEGMENTATION_TIMEZONE`` | ``Asia/Jakarta`` | the schedule's zone, and a tenant's without one |
+| ``SEGMENTATION_MEMORY_LIMIT`` | ``4GiB`` | DuckDB's memory; past it, work spills to disk |
+| ``SEGMENTATION_SPILL_DIRECTORY`` | ``data/spill`` | where DuckDB spills |
+| ``SEGMENTATION_LOAD_MAX_LOSS`` | ``0.5`` | refuse a load rejecting or losing more |
+| ``SEGMENTATION_LIMIT_<NAME>`` | see :class:`Limits` | size limits of segments |
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
+
+from segmentation.limits import Limits
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 
@@ -16,27 +33,65 @@ WAREHOUSE_ENV = "SEGMENTATION_WAREHOUSE"
 LANDING_ENV = "SEGMENTATION_LANDING"
 DBT_PROJECT_ENV = "SEGMENTATION_DBT_PROJECT"
 SEGMENT_DEFS_ENV = "SEGMENTATION_SEGMENT_DEFS"
+FIRST_DAY_ENV = "SEGMENTATION_FIRST_DAY"
+
+DEFAULT_TIMEZONE = "Asia/Jakarta"
+"""The home zone: the daily schedule's, the partitions', and a tenant's without its own."""
+
+STORAGE_VERSION = "v1.4.0"
+"""The DuckDB storage format of a new warehouse: readable by the DuckDB 1.4 and 1.5
+tools analysts have, at no measurable cost in size or time."""
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Absolute paths of the warehouse, the landing zone, the dbt project, the segments."""
+    """Every setting of a deployment."""
 
     warehouse: Path
     landing: Path
     dbt_project: Path
     segment_defs: Path
+    first_day: date = date(2025, 1, 1)
+    timezone: str = DEFAULT_TIMEZONE
+    memory_limit: str = "4GiB"
+    spill_directory: Path = REPOSITORY / "data" / "spill"
+    load_max_loss: float = 0.5
+    limits: Limits = field(default_factory=Limits)
 
     @classmethod
-    def from_env(cls) -> Settings:
-        """Paths from the environment, else the repository's defaults."""
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from the environment, else the defaults."""
+        env = os.environ if environ is None else environ
 
         def path(variable: str, default: Path) -> Path:
-            return Path(os.environ.get(variable) or default).expanduser().resolve()
+            return Path(env.get(variable) or default).expanduser().resolve()
+
+        def value(variable: str, default, parse=str):
+            text = env.get(variable)
+            if not text:
+                return default
+            try:
+                return parse(text)
+            except ValueError:
+                raise ValueError(f"{variable}={text!r} is not valid: {default!r} is") from None
 
         return cls(
             warehouse=path(WAREHOUSE_ENV, REPOSITORY / "data" / "warehouse.duckdb"),
             landing=path(LANDING_ENV, REPOSITORY / "data" / "landing"),
             dbt_project=path(DBT_PROJECT_ENV, REPOSITORY / "dbt_project"),
             segment_defs=path(SEGMENT_DEFS_ENV, REPOSITORY / "segment_defs"),
+            first_day=value(FIRST_DAY_ENV, cls.first_day, date.fromisoformat),
+            timezone=value("SEGMENTATION_TIMEZONE", cls.timezone),
+            memory_limit=value("SEGMENTATION_MEMORY_LIMIT", cls.memory_limit),
+            spill_directory=path("SEGMENTATION_SPILL_DIRECTORY", cls.spill_directory),
+            load_max_loss=value("SEGMENTATION_LOAD_MAX_LOSS", cls.load_max_loss, float),
+            limits=Limits.from_env(env),
         )
+
+    def duckdb_config(self) -> dict[str, str]:
+        """DuckDB's settings for every connection that writes the warehouse."""
+        return {
+            "memory_limit": self.memory_limit,
+            "temp_directory": str(self.spill_directory),
+            "storage_compatibility_version": STORAGE_VERSION,
+        }

@@ -37,6 +37,12 @@ def tenants(con: duckdb.DuckDBPyConnection) -> frozenset[str] | None:
         return None
 
 
+def tenant_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Each loaded tenant's name by id (its id when it has none)."""
+    rows = con.execute(f"SELECT cid, coalesce(name, cid) FROM {TENANTS_TABLE}").fetchall()
+    return dict(rows)
+
+
 def store_context(
     con: duckdb.DuckDBPyConnection | None, now: datetime, limits: Limits | None = None
 ) -> StoreContext:

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from segmentation.loading import LoadPolicy, load_entity
-from segmentation.settings import REPOSITORY
+from segmentation.settings import DEFAULT_TIMEZONE, REPOSITORY
 from segmentation.sources import ENTITIES
 from segmentation.synthetic.generator import landing_schema
 
@@ -54,7 +54,11 @@ def load_all(
 
 def dbt_build(warehouse: Path, as_of: date, work: Path, select: str | None = None) -> None:
     """``dbt build`` as of a day into ``warehouse``; fails the test with dbt's output."""
-    variables = {"as_of_date": as_of.isoformat(), "warehouse_path": str(warehouse)}
+    variables = {
+        "as_of_date": as_of.isoformat(),
+        "default_timezone": DEFAULT_TIMEZONE,
+        "warehouse_path": str(warehouse),
+    }
     command = [
         str(DBT),
         "build",

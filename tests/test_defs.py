@@ -10,8 +10,9 @@ import pytest
 
 from pipelines.definitions import defs
 from pipelines.jobs import DAILY_JOB
-from pipelines.schedules import daily_at_eight
+from pipelines.schedules import build_daily_schedule
 from segmentation.catalog import load_catalog
+from segmentation.settings import DEFAULT_TIMEZONE
 from segmentation.sources import ENTITIES
 
 
@@ -52,6 +53,9 @@ def test_defs_daily_job_runs_in_one_process(definitions) -> None:
     job = definitions.resolve_job_def(DAILY_JOB)
     assert job.executor_def.name == dg.in_process_executor.name
     assert job.partitions_def is not None
+
+
+daily_at_eight = build_daily_schedule(DEFAULT_TIMEZONE)
 
 
 def test_schedule_materializes_the_jakarta_day_at_eight() -> None:

@@ -11,3 +11,16 @@
     {%- endif -%}
     cast('{{ value }}' as date)
 {%- endmacro %}
+
+{#-
+    The deployment's home time zone (the orchestrator passes its setting): the zone of a
+    tenant that has none.
+-#}
+{% macro default_timezone() -%}
+    {%- set value = var('default_timezone', none) -%}
+    {%- if execute and not value -%}
+        {{ exceptions.raise_compiler_error(
+            "var 'default_timezone' is required, e.g. --vars '{default_timezone: Asia/Jakarta}'") }}
+    {%- endif -%}
+    {{ value }}
+{%- endmacro %}

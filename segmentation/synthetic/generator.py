@@ -136,15 +136,19 @@ def generate(
 
 
 def _claim(landing_dir: Path) -> None:
-    """Make ``landing_dir`` ours: create it, or remove what we wrote there before."""
+    """Make ``landing_dir`` ours: create it, or remove what we wrote there before. A
+    folder holding anything else is left untouched and refused."""
     manifest = landing_dir / MANIFEST
+    ours = {manifest}
     if manifest.exists():
-        for name in json.loads(manifest.read_text()).get("files", []):
-            (landing_dir / name).unlink(missing_ok=True)
-        manifest.unlink()
-    others = (
+        written = json.loads(manifest.read_text())
+        # Manifests from before the list of files name one part-0 file per entity.
+        names = written.get("files") or [f"{e}/part-0.parquet" for e in written["rows"]]
+        ours |= {landing_dir / name for name in names}
+    present = (
         sorted(p for p in landing_dir.rglob("*") if p.is_file()) if landing_dir.exists() else []
     )
+    others = [p for p in present if p not in ours]
     if others:
         shown = ", ".join(str(p.relative_to(landing_dir)) for p in others[:3])
         raise LandingNotOurs(
@@ -153,6 +157,8 @@ def _claim(landing_dir: Path) -> None:
             "Give it another folder (--landing), or run the daily job on these exports "
             "as they are: make daily"
         )
+    for path in present:
+        path.unlink()
     landing_dir.mkdir(parents=True, exist_ok=True)
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -64,3 +67,18 @@ def test_daily_job_builds_marts_as_of_the_partition_day(run) -> None:
     with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
         days = con.execute("SELECT DISTINCT as_of_date FROM marts.contact_metrics").fetchall()
     assert days == [(DAY,)]
+
+
+def test_the_warehouse_opens_in_the_duckdb_1x_shell_analysts_have(run) -> None:
+    """Why: the PyPI DuckDB CLI (1.5) could not read a file written by DuckDB 2.0."""
+    work, _ = run
+    shell = Path(sys.executable).parent / "duckdb"
+    done = subprocess.run(
+        [str(shell), "-readonly", str(work / "warehouse.duckdb"), "-csv", "-noheader",
+         "-c", "SELECT count(*) > 0 FROM marts.contact_profile"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "true"
+    assert "v1.5.6" in subprocess.run([str(shell), "--version"], capture_output=True,
+                                      text=True, check=True).stdout  # fmt: skip

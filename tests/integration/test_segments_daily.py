@@ -11,8 +11,9 @@ import dagster as dg
 import duckdb
 import pytest
 
-from assets.segments import every_segment_is_valid, segment_definitions, segment_membership
-from pipelines.resources import SegmentStore
+from assets.partitions import daily_partitions
+from assets.resources import SegmentStore, Warehouse
+from assets.segments import build_segment_assets, every_segment_is_valid
 from segmentation.daily import run_day
 from segmentation.membership import MEMBERSHIP, members_on
 from segmentation.segments import OVERVIEW, read_store, record_store
@@ -21,7 +22,7 @@ from tests.conftest import AS_OF
 from tests.helpers import contact, dbt_build, load_all, tenant, write_landing
 
 D1 = date(2026, 3, 10)
-D2, D3 = D1 + timedelta(days=1), D1 + timedelta(days=2)
+D2, D3, D4 = (D1 + timedelta(days=n) for n in (1, 2, 3))
 CHATTY = {  # had a conversation today
     "groups": [{"conditions": [
         {"type": "association", "association": "conversations", "window": {"last_days": 1}}
@@ -207,9 +208,14 @@ def test_a_segment_gone_from_the_store_is_closed_and_a_duplicated_one_left_alone
             == t2_history
         )
         assert members_on(con, "t1-chatty", D2) == {"a", "c"}  # the past stays queryable
-    # a was a member from D1 on and leaves on D3; b's run that began on D3 is gone.
-    assert set(t1) == {("a", D1, D3), ("b", D1, D2), ("c", D2, D3)}
+    # D3 was computed while it existed: its members stay, and all exit the day after.
+    assert set(t1) == {("a", D1, D4), ("b", D1, D2), ("b", D3, D4), ("c", D2, D3)}
     assert current == [("t2-chatty",)]
+
+
+def con_tenant_name(warehouse: Path, cid: str) -> str:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute("SELECT name FROM raw.crm_tenants WHERE cid = ?", [cid]).fetchall()[0][0]
 
 
 @pytest.fixture
@@ -229,12 +235,11 @@ def test_invalid_segment_is_skipped_and_reported_while_the_rest_run(warehouse_co
         segment(cid, "broken", {"groups": [{"conditions": [
             {"type": "field", "field": "shoe_size", "operator": "equals", "value": 42}]}]}),
     )  # fmt: skip
-    from dagster_duckdb import DuckDBResource
-
+    partitions = daily_partitions(date(2025, 1, 1), "Asia/Jakarta")
     result = dg.materialize(
-        [segment_definitions, segment_membership, every_segment_is_valid],
+        [*build_segment_assets(partitions), every_segment_is_valid],
         partition_key=AS_OF.isoformat(),
-        resources={"warehouse": DuckDBResource(database=str(warehouse_copy)),
+        resources={"warehouse": Warehouse(database=str(warehouse_copy)),
                    "segment_store": SegmentStore(path=str(store))},
         selection=dg.AssetSelection.groups("segments"),
         raise_on_error=False,
@@ -254,3 +259,5 @@ def test_invalid_segment_is_skipped_and_reported_while_the_rest_run(warehouse_co
     metadata = membership.materialization.metadata
     assert metadata["members_by_segment"].value == {f"{cid}-everyone": base}
     assert f"| {cid}-everyone | {base} | {base} | 0 |" in metadata["largest_changes"].value
+    tenant_name = con_tenant_name(warehouse_copy, cid)
+    assert metadata[f"members: everyone ({tenant_name})"].value == base  # plotted over time

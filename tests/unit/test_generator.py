@@ -8,11 +8,13 @@ from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from segmentation.catalog import FieldType
 from segmentation.sources import ENTITIES, PHONE_PATTERN
-from segmentation.synthetic.generator import GeneratorConfig, generate
+from segmentation.synthetic.generator import GeneratorConfig, LandingNotOurs, generate
 
 CONFIG = GeneratorConfig(end_date=date(2026, 6, 30), seed=11, tenants=2, contacts_per_tenant=300)
 
@@ -98,3 +100,32 @@ def test_generator_without_dirt_writes_clean_data(tmp_path: Path) -> None:
     assert all(count == 0 for kinds in result.dirt.values() for count in kinds.values())
     contacts = read(tmp_path, "contacts")
     assert contacts["contact_id"].n_unique() == contacts.height == 600
+
+
+def test_generator_leaves_a_folder_of_real_exports_alone(tmp_path: Path) -> None:
+    """Why: pointed at real exports, `make run` deleted them and wrote synthetic data."""
+    export = tmp_path / "contacts" / "crm-export-2026-11-25.parquet"
+    export.parent.mkdir()
+    export.write_bytes(b"a real export")
+    with pytest.raises(LandingNotOurs, match=r"crm-export-2026-11-25\.parquet.*make daily"):
+        generate(CONFIG, tmp_path)
+    assert export.read_bytes() == b"a real export"
+    assert not (tmp_path / "tenants").exists()  # nothing written beside it
+
+
+def test_generator_replaces_only_what_it_wrote(tmp_path: Path) -> None:
+    generate(CONFIG, tmp_path)
+    generate(replace(CONFIG, seed=12), tmp_path)  # its own folder: written again
+    (tmp_path / "orders" / "crm-export.parquet").write_bytes(b"dropped in later")
+    with pytest.raises(LandingNotOurs):
+        generate(CONFIG, tmp_path)
+    assert (tmp_path / "orders" / "part-0.parquet").exists()  # nothing removed either
+
+
+def test_generator_writes_files_with_page_checksums(landing: Path) -> None:
+    path = landing / "orders" / "part-0.parquet"
+    data = bytearray(path.read_bytes())
+    chunk = pq.ParquetFile(path).metadata.row_group(0).column(0)
+    data[chunk.data_page_offset + chunk.total_compressed_size - 4] ^= 0xFF
+    with pytest.raises(OSError, match="CRC checksum verification failed"):
+        pq.read_table(pa.BufferReader(bytes(data)), page_checksum_verification=True)

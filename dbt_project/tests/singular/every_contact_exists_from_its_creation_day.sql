@@ -3,6 +3,8 @@
     contact whose creation time is unknown: on every day). A row here is a contact the
     profile lost.
 -#}
+{{ config(meta={'dagster': {'ref': {'name': 'contact_profile'}}}) }}
+
 select contacts.cid, contacts.contact_id
 from {{ ref('stg_crm__contacts') }} as contacts
 inner join {{ ref('stg_crm__tenants') }} as tenants on contacts.cid = tenants.cid

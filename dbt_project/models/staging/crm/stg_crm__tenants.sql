@@ -6,5 +6,5 @@ select
     cid,
     {{ clean_text('name') }} as tenant_name,
     {{ clean_code('package_tier') }} as package_tier,
-    coalesce({{ clean_text('timezone') }}, 'Asia/Jakarta') as timezone
+    coalesce({{ clean_text('timezone') }}, '{{ default_timezone() }}') as timezone
 from source

@@ -1,0 +1,79 @@
+"""The resources the assets use: the warehouse, the landing zone, the segment store.
+
+Typed Dagster resources, built once by the code location from the deployment's settings
+(:class:`segmentation.settings.Settings`); tests build them directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from dagster_duckdb import DuckDBResource
+from pydantic import Field
+
+from segmentation.limits import Limits
+from segmentation.loading import LoadPolicy
+
+
+class Warehouse(DuckDBResource):
+    """The DuckDB file. The run writing it is its only writer; others read published
+    copies, or read it only between runs (:meth:`read_only`)."""
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The writing connection, closed however the block ends: a failed step must not
+        keep the file locked (the integration's own version closes only on success)."""
+        with super().get_connection() as con:
+            try:
+                yield con
+            finally:
+                con.close()
+
+    @contextmanager
+    def read_only(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection; ``duckdb.IOException`` while a run holds the file."""
+        con = duckdb.connect(self.database, read_only=True)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+class LandingZone(dg.ConfigurableResource):
+    """The directory holding one Parquet dataset per CRM entity, and when a load of it
+    is refused rather than allowed to replace a good table."""
+
+    path: str
+    max_loss: float = LoadPolicy.max_loss
+
+    @property
+    def directory(self) -> Path:
+        """The landing directory as a path."""
+        return Path(self.path)
+
+    @property
+    def policy(self) -> LoadPolicy:
+        """The load policy these settings describe."""
+        return LoadPolicy(max_loss=self.max_loss)
+
+
+class SegmentStore(dg.ConfigurableResource):
+    """The folder of stored segments (``<cid>/<segment>.json``) and their size limits."""
+
+    path: str
+    limits: dict[str, int] = Field(default_factory=dict)
+    """Limits that differ from the defaults, by name (``max_groups``...)."""
+
+    @property
+    def directory(self) -> Path:
+        """The store's root as a path."""
+        return Path(self.path)
+
+    @property
+    def size_limits(self) -> Limits:
+        """The limits segments are checked against."""
+        return Limits(**self.limits)

@@ -19,7 +19,7 @@ from enum import StrEnum
 
 from segmentation.catalog import FieldType
 from segmentation.limits import Limits
-from segmentation.text import is_blank, normalize
+from segmentation.text import clean, is_blank
 
 
 class Shape(StrEnum):
@@ -200,7 +200,7 @@ def _text(raw: object, limits: Limits) -> Value:
         )
     if is_blank(raw):
         raise InvalidValue("blank_value", "the value is blank; use is_empty to match empty fields")
-    return Value(text=normalize(raw))
+    return Value(text=clean(raw))
 
 
 def _text_list(raw: object, limits: Limits) -> Value:

@@ -2,11 +2,12 @@
 
 Two steps, each defined once:
 
-* **normalize**, once, when text enters: stored values at load, a rule's values when it
-  is read. Unicode NFC, and control characters removed (:data:`CONTROL_RANGES`).
-* **fold**, every time text is compared: trimmed of Unicode White_Space at both ends,
-  then lower-cased one character at a time. In SQL the compiler applies
-  ``LOWER(TRIM(x, <WHITESPACE>))`` to both sides; :func:`fold` is its Python twin.
+* **clean**, once, when text enters: stored values at load (Unicode NFC, control
+  characters removed, :func:`normalize`) and in staging (trimmed of Unicode
+  White_Space, blank as NULL), a rule's values when it is read (:func:`clean`).
+* **fold**, every time text is compared: lower-cased one character at a time. In SQL
+  the compiler applies ``LOWER`` to both sides; :func:`fold` is its Python twin (and
+  trims too, which changes nothing on clean text).
 """
 
 from __future__ import annotations
@@ -51,6 +52,19 @@ def normalize(value: str) -> str:
     'Café'
     """
     return _CONTROLS.sub("", unicodedata.normalize("NFC", value))
+
+
+def clean(value: str) -> str:
+    """Text as the marts hold it: normalized (:func:`normalize`), trimmed of
+    :data:`WHITESPACE`.
+
+    A condition's text is read so, as staging cleans stored text, so that the compiled
+    SQL compares both with ``LOWER`` alone.
+
+    >>> clean("\u00a0Cafe\u0301 ")
+    'Café'
+    """
+    return normalize(value).strip(WHITESPACE)
 
 
 def fold(value: str) -> str:

@@ -237,7 +237,8 @@ def _field_issues(condition: FieldCondition, pointer: str, context: Context) -> 
             Issue(
                 "unknown_field",
                 f"{pointer}/field",
-                f"no field {condition.field!r} in the catalog; see GET /v1/customers/fields",
+                f"no field {condition.field!r} in the catalog (segmentation/catalog.yaml lists "
+                "every field)",
             )
         ]
     return _operator_issues(condition.operator, condition.value, field_type, pointer, context)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import duckdb
+from sqlglot import exp
 
-from segmentation.catalog import FieldType
+from segmentation.catalog import FieldType, load_catalog
 from segmentation.limits import Limits
 from segmentation.segments import StoreContext
 from segmentation.validate import CustomField
@@ -55,6 +56,63 @@ def store_context(
     except duckdb.CatalogException:
         fields = {}
     return StoreContext(fields, tenants(con), limits or Limits(), now)
+
+
+def observed_options(
+    con: duckdb.DuckDBPyConnection, cid: str, limit: int = 100
+) -> dict[str, list[str]]:
+    """The options of the tenant's dropdowns: the values seen in its data, the most
+    common first (at most ``limit`` per dropdown). Keys are catalog field ids, and
+    ``<association>.<field>`` for an association's dropdowns.
+
+    A CRM's lists grow (a new channel, a new deal stage): its options are what it holds,
+    not a list written down once. Fields whose options the engine defines (RFM labels)
+    keep them, from the catalog.
+    """
+    catalog = load_catalog()
+    sources = [
+        (f.id, f.table, f.column)
+        for f in catalog.fields
+        if f.field_type is FieldType.DROPDOWN_SELECT and f.options is None
+    ] + [
+        (f"{a.id}.{f.id}", a.table, f.column)
+        for a in catalog.associations
+        for f in a.fields
+        if f.field_type is FieldType.DROPDOWN_SELECT
+    ]
+    counted = [
+        exp.select(
+            exp.alias_(exp.convert(key), "field"),
+            exp.alias_(exp.cast(exp.column(column), "VARCHAR"), "value"),
+            exp.alias_(exp.Count(this=exp.Star()), "seen"),
+        )
+        .from_(exp.to_table(table))
+        .where(
+            exp.and_(
+                exp.column("cid").eq(exp.convert(cid)), exp.column(column).is_(exp.null()).not_()
+            )
+        )
+        .group_by(exp.column(column))
+        for key, table, column in sources
+    ]
+    ranked = exp.union(*counted, distinct=False) if len(counted) > 1 else counted[0]
+    query = (
+        exp.select("field", "value")
+        .from_(ranked.subquery("seen_values"))
+        .qualify(
+            exp.Window(
+                this=exp.RowNumber(),
+                partition_by=[exp.column("field")],
+                order=exp.Order(expressions=[exp.column("seen").desc(), exp.column("value").asc()]),
+            )
+            <= limit
+        )
+        .order_by("field", exp.column("seen").desc(), "value")
+    )
+    options: dict[str, list[str]] = {f.id: list(f.options) for f in catalog.fields if f.options}
+    for field, value in con.execute(query.sql("duckdb")).fetchall():
+        options.setdefault(field, []).append(value)
+    return options
 
 
 def marts_day(con: duckdb.DuckDBPyConnection) -> date:

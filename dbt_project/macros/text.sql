@@ -29,15 +29,27 @@
     lower({{ clean_text(column) }})
 {%- endmacro %}
 
-{#- A JSON array of strings (as the CRM exports multi-select values) as an array. -#}
-{% macro json_string_array(column) -%}
-    {{ return(adapter.dispatch('json_string_array', 'segmentation')(column)) }}
+{#-
+    A JSON array of strings (as the CRM exports multi-select values) as an array of
+    clean options: each trimmed, blank ones dropped.
+-#}
+{% macro clean_text_list(json_column) -%}
+    {{ return(adapter.dispatch('clean_text_list', 'segmentation')(json_column)) }}
 {%- endmacro %}
 
-{% macro default__json_string_array(column) -%}
-    try_cast(json_extract_string({{ column }}, '$[*]') as varchar[])
+{% macro default__clean_text_list(json_column) -%}
+    list_filter(
+        list_transform(
+            try_cast(json_extract_string({{ json_column }}, '$[*]') as varchar[]),
+            lambda option: {{ clean_text('option') }}
+        ),
+        lambda option: option is not null
+    )
 {%- endmacro %}
 
-{% macro spark__json_string_array(column) -%}
-    from_json({{ column }}, 'array<string>')
+{% macro spark__clean_text_list(json_column) -%}
+    filter(
+        transform(from_json({{ json_column }}, 'array<string>'), option -> {{ clean_text('option') }}),
+        option -> option is not null
+    )
 {%- endmacro %}

@@ -7,13 +7,17 @@ in parsed (:class:`segmentation.operators.Value`) and enter the tree only throug
 ``exp.convert`` or date literals; relative dates are resolved here, in Python, against
 the as-of day, so the SQL holds no date arithmetic to render per dialect.
 
+Text is compared lower-cased by the engine's ``LOWER`` on both sides. The marts hold text
+trimmed of White_Space, blank as NULL, multi-select options trimmed and non-blank
+(staging's ``clean_text``), and a condition's text is trimmed when it is read: so no
+trimming is left for the query, which would cost a scan of a 25-character set per value.
+
 >>> from sqlglot import exp
 >>> from segmentation.catalog import FieldType
 >>> from segmentation.operators import OPERATORS, Value
->>> sql = condition(exp.column("city"), FieldType.SINGLE_LINE_TEXT, OPERATORS["is_not"],
-...                 Value(text="Jakarta"), date(2026, 1, 31)).sql("duckdb")
->>> sql.replace(WHITESPACE, "<ws>")
-"NOT COALESCE(LOWER(TRIM(city, '<ws>')) = LOWER(TRIM('Jakarta', '<ws>')), FALSE)"
+>>> condition(exp.column("city"), FieldType.SINGLE_LINE_TEXT, OPERATORS["is_not"],
+...           Value(text="Jakarta"), date(2026, 1, 31)).sql("duckdb")
+"NOT COALESCE(LOWER(city) = LOWER('Jakarta'), FALSE)"
 """
 
 from __future__ import annotations
@@ -26,7 +30,6 @@ from sqlglot import exp
 
 from segmentation.catalog import FieldType
 from segmentation.operators import Operator, Value, positive
-from segmentation.text import WHITESPACE
 
 TEXT_TYPES = {
     FieldType.SINGLE_LINE_TEXT,
@@ -51,16 +54,16 @@ def condition(
 
 
 def normalized_text(text: exp.Expression) -> exp.Expression:
-    """``LOWER(TRIM(text, whitespace))``: text as every text operator compares it.
+    """``LOWER(text)``: text as every text operator compares it.
 
     Applied to the stored value and to the condition's value alike, so both sides are
-    lower-cased by the same function (:func:`segmentation.operators.fold` mirrors it).
+    lower-cased by the same function (:func:`segmentation.text.fold` mirrors it).
     """
-    return exp.Lower(this=exp.Trim(this=text, expression=exp.convert(WHITESPACE)))
+    return exp.Lower(this=text)
 
 
 def text_literal(text: str) -> exp.Expression:
-    """A condition's text, normalized in SQL as stored text is."""
+    """A condition's (trimmed) text, lower-cased in SQL as stored text is."""
     return normalized_text(exp.convert(text))
 
 
@@ -180,12 +183,7 @@ def _is_not_empty(column, field_type, value, as_of):
     if field_type in TEXT_TYPES:
         return normalized_text(column).neq(exp.convert(""))
     if field_type is FieldType.MULTIPLE_SELECT:
-        item = exp.to_identifier("item")
-        non_blank = exp.ArrayFilter(
-            this=normalized_list(column),
-            expression=exp.Lambda(this=exp.column(item).neq(exp.convert("")), expressions=[item]),
-        )
-        return exp.ArraySize(this=non_blank) > 0
+        return exp.ArraySize(this=column) > 0  # the marts keep no blank option
     return column.is_(exp.null()).not_()
 
 

@@ -82,6 +82,7 @@ def contacts(frame: pl.DataFrame, rng, config, log: DirtLog) -> pl.DataFrame:
     frame = _scatter(frame, future, "created_at", _future(rng, config.end_ts, len(future)))
     frame = _scatter(frame, orphan, "cid", _unknown_ids(rng, 1) * len(orphan))
 
+    frame = _padded(frame, rng, config, log)
     stale = frame[duplicate].with_columns(
         (pl.col("updated_at") - pl.duration(days=30)).alias("updated_at"),
         pl.lit("New Lead").alias("status"),
@@ -96,6 +97,22 @@ def contacts(frame: pl.DataFrame, rng, config, log: DirtLog) -> pl.DataFrame:
         }
     )
     return pl.concat([frame, stale])
+
+
+PADDING = ("\u00a0", "\t", " ", "\u3000")
+"""What pasted text leaves around a value: the marts must hold it trimmed."""
+
+
+def _padded(frame: pl.DataFrame, rng, config, log: DirtLog) -> pl.DataFrame:
+    """Text fields padded with whitespace of every kind, at the dirty rate."""
+    for column in ("city", "job_title", "source"):
+        present = np.flatnonzero(frame[column].is_not_null().to_numpy())
+        rows = present[rng.random(len(present)) < config.dirty_rate]
+        before = pl.Series(np.array(PADDING, dtype=object)[rng.integers(0, 4, len(rows))])
+        after = pl.Series(np.array(PADDING, dtype=object)[rng.integers(0, 4, len(rows))])
+        frame = _scatter(frame, rows, column, before + frame[column].gather(rows) + after)
+        log[("contacts", "padded_text")] += len(rows)
+    return frame
 
 
 def activity(

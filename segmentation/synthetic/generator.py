@@ -482,16 +482,20 @@ def _field_values(rng, field_type: str, options: tuple[str, ...], n: int, config
 
 
 def _multi_select_values(rng, options: tuple[str, ...], n: int) -> np.ndarray:
+    """JSON lists of options; about 5% padded as pasted text is (a space, an NBSP), and
+    some with a blank option, which staging must clean."""
     bits = rng.random((n, len(options))) < 0.35
     masks = bits @ (1 << np.arange(len(options)))
-    encoded = np.array(
-        [
-            json.dumps([o for i, o in enumerate(options) if m >> i & 1])
-            for m in range(1 << len(options))
-        ],
-        dtype=object,
-    )
-    return encoded[masks]
+    encoded = [
+        np.array(
+            [json.dumps([pad(o) for i, o in enumerate(options) if m >> i & 1] + blank)
+             for m in range(1 << len(options))],
+            dtype=object,
+        )
+        for pad, blank in ((str, []), (lambda o: f" {o}\u00a0", ["\u3000"]))
+    ]  # fmt: skip
+    padded = rng.random(n) < 0.05
+    return np.where(padded, encoded[1][masks], encoded[0][masks])
 
 
 def _conversations(ctx: _Context, rng: np.random.Generator):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from segmentation.catalog import FieldType, load_catalog
+from segmentation.loading import literal
+from segmentation.text import WHITESPACE
 
 TEXT = {"VARCHAR"}
 NUMERIC = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "DOUBLE", "FLOAT"}
@@ -98,3 +100,34 @@ def test_catalog_covers_every_category_and_metric_group() -> None:
         "deals",
         "tickets",
     }
+
+
+def test_the_marts_hold_text_as_the_compiler_expects_it(built_warehouse) -> None:
+    """Why: the compiled SQL lower-cases stored text without trimming it, so every text a
+    condition reads must be trimmed, blank as NULL, multi-select options non-blank."""
+    assert built_warehouse.generation.dirt["contacts"]["padded_text"] > 0  # not vacuous
+    whitespace = literal(WHITESPACE)
+    unclean = f"(value <> trim(value, {whitespace}) OR value = '')"
+    columns = catalog_columns()
+    custom = load_catalog().custom
+    columns.setdefault(custom.table, {}).update(
+        {column: kind for kind, column in custom.value_columns.items()}
+    )
+    found = {}
+    with built_warehouse.connect() as con:
+        for table, fields in columns.items():
+            for column, kind in fields.items():
+                if kind in COMPATIBLE and COMPATIBLE[kind] == TEXT:
+                    values = f"SELECT {column} AS value FROM {table}"
+                elif kind is FieldType.MULTIPLE_SELECT:
+                    values = f"SELECT unnest({column}) AS value FROM {table}"
+                else:
+                    continue
+                sql = f"SELECT count(*) FROM ({values}) WHERE {unclean}"
+                found[f"{table}.{column}"] = con.execute(sql).fetchall()[0][0]
+        options = con.execute(
+            f"SELECT count(*) FROM (SELECT unnest({custom.value_columns[FieldType.MULTIPLE_SELECT]}"
+            f", max_depth := 1) AS value FROM {custom.table}) WHERE value IS NULL"
+        ).fetchall()[0][0]
+    assert {k: v for k, v in found.items() if v} == {}
+    assert options == 0  # no NULL option either

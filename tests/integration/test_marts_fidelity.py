@@ -14,6 +14,7 @@ import duckdb
 
 from segmentation.compile import compile_rule_set, to_sql
 from segmentation.validate import load_rule_set
+from segmentation.warehouse import observed_options
 from tests.helpers import (
     contact,
     conversation,
@@ -92,6 +93,7 @@ def test_marts_keep_contacts_channels_and_stages_as_they_are(tmp_path: Path) -> 
                                "value": ["Negotiation"]}]}),
                 "no creation date": members(con, day, {"type": "field", "field": "created_at",
                                                        "operator": "is_empty"}),
+                "options": observed_options(con, "t1"),
             }  # fmt: skip
     assert found[D]["profile"] == {"c1", "timeless"}
     assert found[day_two]["profile"] == {"c1", "timeless", "newcomer"}
@@ -99,3 +101,6 @@ def test_marts_keep_contacts_channels_and_stages_as_they_are(tmp_path: Path) -> 
     assert found[D]["in Jakarta"] == {"c1"}
     assert found[D]["negotiating"] == {"c1"}
     assert found[D]["no creation date"] == {"timeless"}
+    # A dropdown offers what the tenant's data holds, most common first: sms included.
+    assert found[D]["options"]["conversations.channel"] == ["whatsapp", "sms"]
+    assert found[D]["options"]["deals.stage"] == ["Negotiation"]

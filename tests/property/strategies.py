@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from segmentation.catalog import FieldType, load_catalog
 from segmentation.operators import OPERATORS, OPERATORS_BY_TYPE, Shape, value_shape
+from segmentation.text import clean
 from segmentation.validate import CustomField
 
 CATALOG = load_catalog()
@@ -55,8 +56,22 @@ def dates_near(as_of: date) -> list[date]:
     return [as_of + timedelta(days=o) for o in DATE_OFFSETS] + list(FIXED_DATES)
 
 
+def as_stored(value):
+    """A value as the marts hold it, the way staging cleans text: trimmed and normalized,
+    blank as NULL, a multi-select without blank options."""
+    if isinstance(value, str):
+        return clean(value) or None
+    if isinstance(value, list):
+        return [clean(item) for item in value if item is not None and clean(item)]
+    return value
+
+
 def cell(field_type: FieldType, as_of: date) -> st.SearchStrategy:
-    """A stored value of a field of ``field_type`` (NULL included)."""
+    """A stored value of a field of ``field_type`` (NULL included), as the marts hold it."""
+    return _exported(field_type, as_of).map(as_stored)
+
+
+def _exported(field_type: FieldType, as_of: date) -> st.SearchStrategy:
     if field_type is FieldType.MULTIPLE_SELECT:
         return st.none() | st.lists(st.sampled_from(OPTIONS) | st.none(), max_size=3)
     if field_type in (FieldType.NUMBER, FieldType.PERCENTAGE):
@@ -284,7 +299,12 @@ def _hinted_texts(rule_set: dict) -> list[str]:
 
 
 def _cell(field_type: FieldType, near: list[date], texts: list[str]) -> st.SearchStrategy:
-    """A stored value of a field of ``field_type`` (NULL included), near the rule set."""
+    """A stored value of a field of ``field_type`` (NULL included), near the rule set, as
+    the marts hold it."""
+    return _near(field_type, near, texts).map(as_stored)
+
+
+def _near(field_type: FieldType, near: list[date], texts: list[str]) -> st.SearchStrategy:
     if field_type is FieldType.DATE:
         return st.none() | st.sampled_from(near)
     if field_type is FieldType.MULTIPLE_SELECT:

@@ -19,7 +19,7 @@ from segmentation.reference import holds
 from segmentation.settings import REPOSITORY
 from segmentation.text import WHITESPACE, fold
 from segmentation.validate import load_rule_set
-from tests.property.strategies import CUSTOM_FIELDS
+from tests.property.strategies import CUSTOM_FIELDS, as_stored
 from tests.property.test_differential import members_by_sql
 
 D = date(2027, 2, 27)  # a common year: 29 February anniversaries fall on the 28th
@@ -49,7 +49,6 @@ CASES = [
     (T, "is", "ΟΔΟΣ", "ΟΔΟΣ", True),
     (T, "is", "οδος", "ΟΔΟΣ", False),  # final sigma: lower-cased one character at a time
     (T, "contains", "STRASSE", "Straße", False),  # lower-casing, not case folding
-    (T, "is", "café", "cafe\u0301", False),  # stored text is NFC (normalized at load)
     (T, "is", "cafe\u0301", "café", True),  # a rule's text is NFC too
     # Every Unicode White_Space character is trimmed, a paste's NBSP included.
     (T, "is", "Jakarta", "\u00a0Jakarta\u3000", True),
@@ -131,10 +130,12 @@ def test_compiled_semantics(field_type, operator, value, stored, expected) -> No
         DD: "value_date",
         B: "value_boolean",
     }[field_type]
+    # The marts hold text as staging cleans it (trimmed, blank as NULL): the compiled
+    # SQL relies on that, so the stored value is first cleaned as staging would.
     tables = {
         "marts.contact_profile": [{"cid": "t1", "contact_id": "t1-c0"}],
         "marts.contact_custom_fields": [
-            {"cid": "t1", "contact_id": "t1-c0", "field_id": field_id, column: stored}
+            {"cid": "t1", "contact_id": "t1-c0", "field_id": field_id, column: as_stored(stored)}
         ],
     }
     assert members_by_sql(rule_set, D, tables) == ({"t1-c0"} if expected else set())

@@ -10,6 +10,6 @@ select
     {{ clean_code('status') }} as status,
     started_at,
     resolved_at,
-    agent_id,
+    {{ clean_text('agent_id') }} as agent_id,
     message_count
 from source

@@ -30,7 +30,7 @@ select
         then {{ dbt.safe_cast(clean_text('source.value'), 'boolean') }}
     end as value_boolean,
     case when definitions.field_type = 'multiple_select'
-        then {{ json_string_array('source.value') }}
+        then {{ clean_text_list('source.value') }}
     end as value_options
 from source
 inner join definitions on source.field_id = definitions.field_id

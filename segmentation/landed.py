@@ -6,13 +6,16 @@ number...), and every file of one export must agree on the types. A file that do
 is refused with its path, the column, the type expected and the type found.
 
 The rows are then streamed batch by batch (never a whole file in memory), with each
-page's checksum verified where the writer stored one, and with invalid UTF-8 repaired:
-each invalid byte sequence becomes U+FFFD and the original bytes are kept, escaped, in
-the batch's ``_invalid_utf8`` column so that the loader can record the repair.
+page's checksum verified where the writer stored one, and with text made clean once,
+here: invalid UTF-8 sequences become U+FFFD, and text is normalized
+(:func:`segmentation.text.normalize`: NFC, no control characters). Each value changed
+is listed, with its rule and its original, in the batch's ``_repairs`` column, so that
+the loader records every repair.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,12 +26,15 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from segmentation.sources import Entity
+from segmentation.text import normalize
 
-BATCH_ROWS = 64 * 1024
+BATCH_ROWS = 256 * 1024
 
-FILE_COLUMN, ROW_COLUMN, INVALID_UTF8_COLUMN = "_file", "_row", "_invalid_utf8"
+FILE_COLUMN, ROW_COLUMN, REPAIRS_COLUMN = "_file", "_row", "_repairs"
+"""The file (its index in the list of files), the row within it, and the repairs."""
 
-_REPAIRS = pa.list_(pa.struct([("column", pa.string()), ("original", pa.string())]))
+REPAIR = pa.struct([("rule", pa.string()), ("column", pa.string()), ("original", pa.string())])
+_BOOKKEEPING = (FILE_COLUMN, ROW_COLUMN, REPAIRS_COLUMN)
 
 
 class LandingRefused(ValueError):
@@ -124,15 +130,20 @@ def landed_schema(files: list[LandingFile], entity: Entity) -> pa.Schema:
     then the file, the row within it, and the UTF-8 repairs."""
     fields = []
     for column in entity.columns:
-        kinds = [f.schema.field(column).type for f in files]
+        kinds = [_canonical(f.schema.field(column).type) for f in files]
         known = [k for k in kinds if not pa.types.is_null(k)]
         fields.append(pa.field(column, known[0] if known else pa.null()))
     fields += [
-        pa.field(FILE_COLUMN, pa.string()),
+        pa.field(FILE_COLUMN, pa.int32()),
         pa.field(ROW_COLUMN, pa.int64()),
-        pa.field(INVALID_UTF8_COLUMN, _REPAIRS),
+        pa.field(REPAIRS_COLUMN, pa.list_(REPAIR)),
     ]
     return pa.schema(fields)
+
+
+def _canonical(kind: pa.DataType) -> pa.DataType:
+    """String views are read as plain strings (the text passes need the offsets)."""
+    return pa.string() if pa.types.is_string_view(kind) else kind
 
 
 def stream(files: list[LandingFile], entity: Entity) -> pa.RecordBatchReader:
@@ -145,12 +156,12 @@ def _batches(
     files: list[LandingFile], entity: Entity, schema: pa.Schema
 ) -> Iterator[pa.RecordBatch]:
     columns = list(entity.columns)
-    for file in files:
+    for index, file in enumerate(files):
         offset = 0
         try:
             parquet = pq.ParquetFile(file.path, pre_buffer=False, page_checksum_verification=True)
             for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=columns):
-                yield _landed_batch(batch, file, offset, schema)
+                yield _landed_batch(batch, index, offset, schema)
                 offset += batch.num_rows
         except (OSError, pa.ArrowException) as error:
             raise LandingRefused(
@@ -160,42 +171,57 @@ def _batches(
 
 
 def _landed_batch(
-    batch: pa.RecordBatch, file: LandingFile, offset: int, schema: pa.Schema
+    batch: pa.RecordBatch, file_index: int, offset: int, schema: pa.Schema
 ) -> pa.RecordBatch:
-    arrays, repairs = [], [[] for _ in range(batch.num_rows)]
+    arrays, repairs = [], defaultdict(list)
     for field in schema:
-        if field.name in (FILE_COLUMN, ROW_COLUMN, INVALID_UTF8_COLUMN):
+        if field.name in _BOOKKEEPING:
             continue
         array = batch.column(field.name)
         if pa.types.is_null(array.type) and not pa.types.is_null(field.type):
             array = pa.nulls(batch.num_rows, field.type)
         elif _KINDS["VARCHAR"][1](array.type):
-            array = _valid_utf8(array, field.name, repairs)
+            array = array.cast(_canonical(array.type))
+            array = _normalized(_valid_utf8(array, field.name, repairs), field.name, repairs)
         arrays.append(array)
     arrays += [
-        pa.array([str(file.path)] * batch.num_rows, pa.string()),
+        pa.array(np.full(batch.num_rows, file_index, dtype=np.int32)),
         pa.array(np.arange(offset, offset + batch.num_rows), pa.int64()),
-        pa.array([r or None for r in repairs], _REPAIRS),
+        _repairs_array(repairs, batch.num_rows),
     ]
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
-def _valid_utf8(array: pa.Array, column: str, repairs: list[list[dict]]) -> pa.Array:
+def _repairs_array(repairs: dict[int, list[dict]], rows: int) -> pa.Array:
+    """The repairs column: NULL for the (many) rows without one."""
+    if not repairs:
+        return pa.nulls(rows, pa.list_(REPAIR))
+    return pa.array([repairs.get(i) for i in range(rows)], pa.list_(REPAIR))
+
+
+def _replaced(array: pa.Array, rows: list[int], values: list[str | bytes]) -> pa.Array:
+    """``array`` with ``rows`` replaced by ``values`` (as bytes, so any array qualifies)."""
+    binary = array.view(pa.large_binary() if pa.types.is_large_string(array.type) else pa.binary())
+    mask = np.zeros(len(array), dtype=bool)
+    mask[rows] = True
+    encoded = [v.encode() if isinstance(v, str) else v for v in values]
+    return pc.replace_with_mask(binary, pa.array(mask), pa.array(encoded, binary.type)).view(
+        array.type
+    )
+
+
+def _valid_utf8(array: pa.Array, column: str, repairs: dict[int, list[dict]]) -> pa.Array:
     """``array`` with each invalid UTF-8 sequence replaced by U+FFFD; each repaired row
-    gets the column and its original bytes (escaped) in ``repairs``."""
+    gets a repair with its original bytes (escaped)."""
     bad = _invalid_rows(array)
     if not bad:
         return array
     binary = array.view(pa.large_binary() if pa.types.is_large_string(array.type) else pa.binary())
-    fixed = []
-    for i in bad:
-        raw = binary[i].as_py()
-        fixed.append(raw.decode("utf-8", "replace").encode())
-        repairs[i].append({"column": column, "original": raw.decode("utf-8", "backslashreplace")})
-    mask = np.zeros(len(array), dtype=bool)
-    mask[bad] = True
-    replaced = pc.replace_with_mask(binary, pa.array(mask), pa.array(fixed, binary.type))
-    return replaced.view(array.type)
+    raw = [binary[i].as_py() for i in bad]
+    for i, value in zip(bad, raw, strict=True):
+        original = value.decode("utf-8", "backslashreplace")
+        repairs[i].append({"rule": "invalid_utf8", "column": column, "original": original})
+    return _replaced(array, bad, [value.decode("utf-8", "replace") for value in raw])
 
 
 def _invalid_rows(array: pa.Array) -> list[int]:
@@ -210,3 +236,36 @@ def _invalid_rows(array: pa.Array) -> list[int]:
     middle = len(array) // 2
     head, tail = _invalid_rows(array.slice(0, middle)), _invalid_rows(array.slice(middle))
     return head + [middle + i for i in tail]
+
+
+def _normalized(array: pa.Array, column: str, repairs: dict[int, list[dict]]) -> pa.Array:
+    """``array`` with its text normalized; each changed row gets a repair.
+
+    Only rows holding a byte normalization could change (a control byte, any byte of a
+    non-ASCII character) are looked at, so printable ASCII costs one pass over the bytes.
+    """
+    rows = _suspect_rows(array)
+    changed, values = [], []
+    for i in rows:
+        original = array[i].as_py()
+        value = normalize(original)
+        if value != original:
+            changed.append(i)
+            values.append(value)
+            repairs[i].append({"rule": "normalized_text", "column": column, "original": original})
+    return _replaced(array, changed, values) if changed else array
+
+
+def _suspect_rows(array: pa.Array) -> list[int]:
+    """Rows with a byte below 0x20 but tab and line breaks, DEL, or any byte above it."""
+    width = np.int64 if pa.types.is_large_string(array.type) else np.int32
+    _validity, offsets_buffer, data_buffer = array.buffers()
+    if data_buffer is None:
+        return []
+    offsets = np.frombuffer(offsets_buffer, dtype=width)[
+        array.offset : array.offset + len(array) + 1
+    ]
+    data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    suspect = ((data < 0x20) & (data != 9) & (data != 10) & (data != 13)) | (data >= 0x7F)
+    positions = np.flatnonzero(suspect) + offsets[0]
+    return sorted(set(np.searchsorted(offsets, positions, side="right") - 1))

@@ -34,14 +34,14 @@ import duckdb
 
 from segmentation.landed import (
     FILE_COLUMN,
-    INVALID_UTF8_COLUMN,
+    REPAIRS_COLUMN,
     ROW_COLUMN,
     LandingRefused,
     landing_files,
     stream,
 )
 from segmentation.sources import Entity, Reference
-from segmentation.text import CONTROL_PATTERN_RE2, WHITESPACE
+from segmentation.text import WHITESPACE
 from segmentation.transactions import transaction
 
 RAW_SCHEMA = "raw"
@@ -51,8 +51,8 @@ LOAD_LOG = f"{RAW_SCHEMA}.load_log"
 REJECTED = "rejected"
 REPAIRED = "repaired"
 
-_KEPT = f"landed l ANTI JOIN verdicts v USING ({FILE_COLUMN}, {ROW_COLUMN})"
-_REJECTED = f"landed l JOIN verdicts v USING ({FILE_COLUMN}, {ROW_COLUMN})"
+_ROW = f"USING ({FILE_COLUMN}, {ROW_COLUMN})"
+_KEPT = f"landed l ANTI JOIN verdicts v {_ROW}"
 
 
 class LoadRefused(RuntimeError):
@@ -213,14 +213,20 @@ def load_entity(
     try:
         try:
             files = landing_files(landing_dir, entity)
-            reader = stream(files, entity)  # noqa: F841 (read by DuckDB)
-            con.execute("CREATE OR REPLACE TEMP TABLE landed AS SELECT * FROM reader")
+            con.register("landing_stream", stream(files, entity))
+            con.execute("CREATE OR REPLACE TEMP TABLE landed AS SELECT * FROM landing_stream")
         except (LandingRefused, duckdb.Error) as error:
             _refuse(con, entity, loaded_at, _Counts(), str(error))
         con.execute(
             "CREATE OR REPLACE TEMP TABLE load_clock AS SELECT ?::TIMESTAMP AS loaded_at",
             [loaded_at],
         )
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE landed_files AS SELECT unnest(range(?)) AS "
+            f"{FILE_COLUMN}, unnest(?) AS path",
+            [len(files), [str(f.path) for f in files]],
+        )
+        con.execute(_judged_sql(entity))
         con.execute(_verdicts_sql(entity))
         counts = _Counts.of(con, {str(f.path): f.rows for f in files})
         _weigh(con, entity, loaded_at, counts, policy or LoadPolicy())
@@ -231,8 +237,9 @@ def load_entity(
             _log(con, entity, loaded_at, counts, "loaded", None)
         return _result(con, entity)
     finally:
-        con.execute("DROP TABLE IF EXISTS landed; DROP TABLE IF EXISTS verdicts")
-        con.execute("DROP TABLE IF EXISTS load_clock")
+        con.unregister("landing_stream")
+        for table in ("landed", "landed_files", "judged", "verdicts", "load_clock"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 @dataclass(frozen=True)
@@ -320,14 +327,9 @@ def _log(con, entity: Entity, loaded_at, counts: _Counts, status: str, message: 
 
 
 def _typed(entity: Entity, column: str) -> str:
-    """The clean value of a landed column: cast to its type, text normalized."""
+    """A landed column cast to its type (text is already clean: :mod:`.landed`)."""
     kind = entity.columns[column]
-    value = f"l.{quote(column)}"
-    if kind == "VARCHAR":
-        # NUL first, by replace(): RE2 would stop reading the text at it.
-        text = f"nfc_normalize(replace({value}, chr(0), ''))"
-        return f"regexp_replace({text}, {literal(CONTROL_PATTERN_RE2)}, '', 'g')"
-    return f"TRY_CAST({value} AS {kind})"
+    return f"l.{quote(column)}" if kind == "VARCHAR" else f"TRY_CAST(l.{quote(column)} AS {kind})"
 
 
 def _reference_rules(entity: Entity) -> tuple[list[str], list[_Rule]]:
@@ -335,12 +337,12 @@ def _reference_rules(entity: Entity) -> tuple[list[str], list[_Rule]]:
     for i, ref in enumerate(entity.references):
         alias = f"ref{i}"
         joins.append(_reference_join(ref, alias))
-        col = f"t.{quote(ref.column)}"
+        col = f"l.{quote(ref.column)}"
         noun = _reference_noun(ref)
         rules.append(_Rule(f"{col} IS NULL", "missing_reference", ref.column))
         rules.append(_Rule(f"{alias}.parent_key IS NULL", f"unknown_{noun}", ref.column))
         if ref.column != "cid":
-            rules.append(_Rule(f"{alias}.parent_cid <> t.cid", f"cross_tenant_{noun}", ref.column))
+            rules.append(_Rule(f"{alias}.parent_cid <> l.cid", f"cross_tenant_{noun}", ref.column))
     return joins, rules
 
 
@@ -352,24 +354,25 @@ def _reference_join(ref: Reference, alias: str) -> str:
     parent = f"{RAW_SCHEMA}.crm_{ref.parent}"
     return (
         f"LEFT JOIN (SELECT {quote(ref.parent_column)} AS parent_key, cid AS parent_cid "
-        f"FROM {parent}) {alias} ON {alias}.parent_key = t.{quote(ref.column)}"
+        f"FROM {parent}) {alias} ON {alias}.parent_key = l.{quote(ref.column)}"
     )
 
 
 def _row_rules(entity: Entity) -> tuple[list[str], list[_Rule]]:
     """Rules that reject a row, in the order a row is judged: the first it breaks wins."""
-    rules = [_Rule(f"t.{quote(k)} IS NULL", "missing_key", k) for k in entity.key]
-    for column in entity.columns:
-        q = quote(column)
-        rules.append(_Rule(f"l.{q} IS NOT NULL AND t.{q} IS NULL", "invalid_type", column))
+    rules = [_Rule(f"{_typed(entity, k)} IS NULL", "missing_key", k) for k in entity.key]
+    for column, kind in entity.columns.items():
+        if kind != "VARCHAR":  # text always is text
+            typed = f"l.{quote(column)} IS NOT NULL AND {_typed(entity, column)} IS NULL"
+            rules.append(_Rule(typed, "invalid_type", column))
     joins, reference_rules = _reference_rules(entity)
     rules += reference_rules
     if entity.placed_at:
-        rules.append(
-            _Rule(f"t.{quote(entity.placed_at)} IS NULL", "missing_timestamp", entity.placed_at)
-        )
+        placed = f"{_typed(entity, entity.placed_at)} IS NULL"
+        rules.append(_Rule(placed, "missing_timestamp", entity.placed_at))
     rules += [
-        _Rule(f"t.{quote(c)} > clock.loaded_at", "future_timestamp", c) for c in entity.happened_at
+        _Rule(f"{_typed(entity, c)} > clock.loaded_at", "future_timestamp", c)
+        for c in entity.happened_at
     ]
     return joins, rules
 
@@ -379,30 +382,42 @@ def _case(rules: list[_Rule], attribute: str) -> str:
     return f"CASE {whens} END"
 
 
+def _judged_sql(entity: Entity) -> str:
+    """``judged``: per landed row, the first rule it breaks (NULL when none), what is
+    needed to rank copies of a key, and the values its kept row would need repaired.
+
+    Narrow on purpose (keys, timestamps and one flag per repair, not the row): it holds
+    every landed row.
+    """
+    joins, rules = _row_rules(entity)
+    ranked = dict.fromkeys([*entity.key, *entity.version_by])
+    carried = ", ".join(f"{_typed(entity, c)} AS {quote(c)}" for c in ranked)
+    flags = "".join(
+        f", coalesce({condition}, false) AS repair_{i}"
+        for i, (_rule, _column, condition) in enumerate(_repairs(entity))
+    )
+    return f"""
+        CREATE OR REPLACE TEMP TABLE judged AS
+        SELECT l.{FILE_COLUMN}, l.{ROW_COLUMN}, {carried},
+               {_case(rules, "code")} AS rule, {_case(rules, "column")} AS rule_column,
+               len(l.{REPAIRS_COLUMN}) > 0 AS streamed_repairs{flags}
+        FROM landed l CROSS JOIN load_clock clock
+        {" ".join(joins)}
+    """
+
+
 def _verdicts_sql(entity: Entity) -> str:
     """``verdicts(_file, _row, rule, rule_column)``: one row per rejected landed row.
 
     A row is judged by the first rule it breaks; among the rows that break none, every
     copy of a key but its latest version is rejected as ``duplicate_key``.
     """
-    typed = ", ".join(f"{_typed(entity, c)} AS {quote(c)}" for c in entity.columns)
-    joins, rules = _row_rules(entity)
     key = ", ".join(quote(k) for k in entity.key)
     newest = [f"{quote(c)} DESC NULLS LAST" for c in entity.version_by]
     order = ", ".join([*newest, f"{FILE_COLUMN} DESC", f"{ROW_COLUMN} DESC"])
     return f"""
         CREATE OR REPLACE TEMP TABLE verdicts AS
-        WITH t AS (
-            SELECT {typed}, l.{FILE_COLUMN}, l.{ROW_COLUMN} FROM landed l
-        ),
-        judged AS (
-            SELECT t.*, {_case(rules, "code")} AS rule, {_case(rules, "column")} AS rule_column
-            FROM t
-            JOIN landed l USING ({FILE_COLUMN}, {ROW_COLUMN})
-            CROSS JOIN load_clock clock
-            {" ".join(joins)}
-        ),
-        repeated AS (
+        WITH repeated AS (
             SELECT {key} FROM judged WHERE rule IS NULL GROUP BY ALL HAVING count(*) > 1
         ),
         superseded AS (
@@ -439,13 +454,11 @@ def _clean_table_sql(entity: Entity) -> str:
 
 
 def _repairs(entity: Entity) -> list[tuple[str, str, str]]:
-    """(rule, column, condition on a kept row ``l``) for every repair a value can need."""
+    """(rule, column, condition on a landed row ``l``) for every repair the SQL makes."""
     repairs = []
     for column, kind in entity.columns.items():
-        original, typed = f"l.{quote(column)}", _typed(entity, column)
-        if kind == "VARCHAR":
-            repairs.append(("normalized_text", column, f"{original} IS DISTINCT FROM {typed}"))
         if kind.startswith("DECIMAL"):
+            original, typed = f"l.{quote(column)}", _typed(entity, column)
             changed = f"TRY_CAST({original} AS DOUBLE) <> TRY_CAST({typed} AS DOUBLE)"
             repairs.append(("rounded_to_cents", column, changed))
     for column, pattern in entity.formats.items():
@@ -455,14 +468,24 @@ def _repairs(entity: Entity) -> list[tuple[str, str, str]]:
     for column in entity.time_zones:
         repairs.append(("unknown_timezone", column, f"NOT {_known_zone(_typed(entity, column))}"))
     for column, values in entity.known_values.items():
+        # As exported, a known value is the common case: the exact test spares the trim.
+        exact = ", ".join(literal(v) for v in values)
         known = ", ".join(literal(v.lower()) for v in values)
-        value = f"lower(trim({_typed(entity, column)}, {literal(WHITESPACE)}))"
-        repairs.append(("unknown_value", column, f"{value} <> '' AND {value} NOT IN ({known})"))
+        typed = _typed(entity, column)
+        value = f"lower(trim({typed}, {literal(WHITESPACE)}))"
+        unknown = (
+            f"CASE WHEN {typed} IN ({exact}) THEN false "
+            f"ELSE {value} <> '' AND {value} NOT IN ({known}) END"
+        )
+        repairs.append(("unknown_value", column, unknown))
     return repairs
 
 
 def _quarantine_sql(entity: Entity) -> str:
-    """Rejected rows, and repaired values of kept rows, each with the original row."""
+    """Rejected rows, and repaired values of kept rows, each with the original row.
+
+    Repairs are read from the few rows ``judged`` flags, never from every landed row.
+    """
     record_key = " || '/' || ".join(
         f"coalesce(CAST(l.{quote(k)} AS VARCHAR), '')" for k in entity.key
     )
@@ -472,23 +495,31 @@ def _quarantine_sql(entity: Entity) -> str:
         + "))"
     )
     head = f"SELECT $1, {record_key}, CAST(l.cid AS VARCHAR)"
-    tail = f"l.{FILE_COLUMN}, l.{ROW_COLUMN}, {row_json}, clock.loaded_at"
-    clock = "CROSS JOIN load_clock clock"
+    tail = f"f.path, l.{ROW_COLUMN}, {row_json}, clock.loaded_at"
+    origin = f"JOIN landed_files f USING ({FILE_COLUMN}) CROSS JOIN load_clock clock"
     value = _column_value_case(entity, "v.rule_column")
+    repairs = _repairs(entity)
+    flags = ["streamed_repairs", *(f"repair_{i}" for i in range(len(repairs)))]
     parts = [
-        f"{head}, '{REJECTED}', v.rule, v.rule_column, {value}, {tail} FROM {_REJECTED} {clock}"
+        f"{head}, '{REJECTED}', v.rule, v.rule_column, {value}, {tail} "
+        f"FROM landed l JOIN verdicts v {_ROW} {origin}",
+        f"{head}, '{REPAIRED}', fix.rule, fix.column, fix.original, {tail} "
+        f"FROM fixed l {origin}, (SELECT unnest(l.{REPAIRS_COLUMN}) AS fix)",
     ]
-    for rule, column, condition in _repairs(entity):
-        original = f"CAST(l.{quote(column)} AS VARCHAR)"
-        parts.append(
-            f"{head}, '{REPAIRED}', '{rule}', '{column}', {original}, {tail} "
-            f"FROM {_KEPT} {clock} WHERE {condition}"
+    parts += [
+        f"{head}, '{REPAIRED}', '{rule}', '{column}', CAST(l.{quote(column)} AS VARCHAR), "
+        f"{tail} FROM fixed l {origin} WHERE l.repair_{i}"
+        for i, (rule, column, _condition) in enumerate(repairs)
+    ]
+    return f"""
+        INSERT INTO {QUARANTINE}
+        WITH fixed AS MATERIALIZED (
+            SELECT {", ".join(f"j.{flag}" for flag in flags)}, l.*
+            FROM (SELECT * FROM judged ANTI JOIN verdicts {_ROW} WHERE {" OR ".join(flags)}) j
+            JOIN landed l {_ROW}
         )
-    parts.append(
-        f"{head}, '{REPAIRED}', 'invalid_utf8', fix.column, fix.original, {tail} "
-        f"FROM {_KEPT} {clock}, (SELECT UNNEST(l.{INVALID_UTF8_COLUMN}) AS fix)"
-    )
-    return f"INSERT INTO {QUARANTINE} " + " UNION ALL ".join(parts)
+        {" UNION ALL ".join(parts)}
+    """
 
 
 def _column_value_case(entity: Entity, column_expr: str) -> str:

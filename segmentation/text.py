@@ -31,14 +31,7 @@ CONTROL_RANGES = (
 so do the zero-width joiners that scripts and emoji need."""
 
 
-def _character_class(escape) -> str:
-    return "[" + "".join(f"{escape(a)}-{escape(b)}" for a, b in CONTROL_RANGES) + "]"
-
-
-CONTROL_PATTERN_RE2 = _character_class(lambda c: f"\\x{{{c:04X}}}")
-""":data:`CONTROL_RANGES` as an RE2 character class, for the loader's SQL."""
-
-_CONTROLS = re.compile(_character_class(lambda c: f"\\U{c:08X}"))
+_CONTROLS = re.compile("[" + "".join(f"\\U{a:08X}-\\U{b:08X}" for a, b in CONTROL_RANGES) + "]")
 
 _SIMPLE_LOWER = {"\u0130": "i"}
 """Where Python's full lower-case mapping of one character differs from the simple,

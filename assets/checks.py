@@ -9,9 +9,9 @@ import dagster as dg
 
 from assets.ingest import raw_asset_key
 from assets.resources import Warehouse
-from segmentation.expectations import validate_table
-from segmentation.loading import conservation, last_loaded_at
-from segmentation.sources import ENTITIES, Entity
+from segmentation.landing.expectations import validate_table
+from segmentation.landing.load import conservation, last_loaded_at
+from segmentation.landing.sources import ENTITIES, Entity
 
 
 def build_expectations_check(spec: Entity) -> dg.AssetChecksDefinition:

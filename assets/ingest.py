@@ -6,8 +6,8 @@ import dagster as dg
 
 from assets.partitions import ONE_DAY_PER_RUN
 from assets.resources import LandingZone, Warehouse
-from segmentation.loading import RAW_SCHEMA, load_entity
-from segmentation.sources import ENTITIES, Entity, entity
+from segmentation.landing.load import RAW_SCHEMA, load_entity
+from segmentation.landing.sources import ENTITIES, Entity, entity
 
 
 def raw_asset_key(spec: Entity) -> dg.AssetKey:

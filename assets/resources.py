@@ -15,8 +15,8 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
+from segmentation.landing.load import LoadPolicy
 from segmentation.limits import Limits
-from segmentation.loading import LoadPolicy
 
 
 class Warehouse(DuckDBResource):

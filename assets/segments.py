@@ -6,9 +6,9 @@ import dagster as dg
 
 from assets.partitions import ONE_DAY_PER_RUN
 from assets.resources import SegmentStore, Warehouse
-from segmentation.catalog import load_catalog
-from segmentation.daily import DayResult, run_day
-from segmentation.segments import read_store, record_store
+from segmentation.daily.run import DayResult, run_day
+from segmentation.daily.store import read_store, record_store
+from segmentation.rules.catalog import load_catalog
 from segmentation.warehouse import CUSTOM_FIELDS_TABLE, store_context, tenant_names
 
 DEFINITIONS_KEY = dg.AssetKey(["segments", "segment_definitions"])

@@ -16,13 +16,13 @@ from datetime import UTC, date, datetime
 import duckdb
 from sqlglot import exp
 
-from segmentation.batch import evaluate_segments, flags_query
 from segmentation.compile import to_sql
-from segmentation.membership import MEMBERSHIP, apply_day, ensure_tables
-from segmentation.model import Segment
-from segmentation.synthetic import vocabulary as vocab
-from segmentation.synthetic.generator import stable_id
+from segmentation.daily.evaluate import evaluate_segments, flags_query
+from segmentation.daily.membership import MEMBERSHIP, apply_day, ensure_tables
+from segmentation.rules.model import Segment
 from segmentation.warehouse import custom_fields
+from tools.synthetic import vocabulary as vocab
+from tools.synthetic.generator import stable_id
 
 SEGMENTS_PER_TENANT = 20
 LABELS = ["Champions", "Loyal Customers", "At Risk"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import duckdb
 
 from segmentation.preview import preview
-from segmentation.validate import load_rule_set
+from segmentation.rules.validate import load_rule_set
 from segmentation.warehouse import custom_fields
 
 

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import duckdb
 
-from segmentation.loading import load_entity
+from segmentation.landing.load import load_entity
+from segmentation.landing.sources import ENTITIES
 from segmentation.settings import DEFAULT_TIMEZONE, REPOSITORY
-from segmentation.sources import ENTITIES
-from segmentation.synthetic.generator import MANIFEST, GeneratorConfig, generate
 from segmentation.warehouse import marts_day
+from tools.synthetic.generator import MANIFEST, GeneratorConfig, generate
 
 BENCH = REPOSITORY / "data" / "bench"
 AS_OF = date(2026, 11, 24)

@@ -29,9 +29,9 @@ from pipelines.definitions import defs
 from pipelines.jobs import DAILY_JOB
 from pipelines.launcher import worker_tags
 from pipelines.schedules import local_day
-from segmentation.report import format_summary, segments_report, summarize
 from segmentation.settings import FIRST_DAY_ENV, Settings
-from segmentation.synthetic.generator import GeneratorConfig, LandingNotOurs, generate
+from tools.report import format_summary, segments_report, summarize
+from tools.synthetic.generator import GeneratorConfig, LandingNotOurs, generate
 
 _PROGRESS = {
     dg.DagsterEventType.STEP_START: "start",

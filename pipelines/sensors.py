@@ -11,7 +11,7 @@ import duckdb
 from assets.resources import SegmentStore, Warehouse
 from pipelines.jobs import DAILY_JOB, SEGMENTS_JOB, daily_job, segments_job
 from pipelines.schedules import local_day
-from segmentation.segments import segment_files
+from segmentation.daily.store import segment_files
 from segmentation.warehouse import marts_day
 
 

@@ -9,8 +9,8 @@ The small public surface:
 
 from segmentation.compile import compile_rule_set, to_sql
 from segmentation.preview import preview
-from segmentation.reference import evaluate
-from segmentation.validate import InvalidRuleSet, Issue, check, load_rule_set
+from segmentation.rules.reference import evaluate
+from segmentation.rules.validate import InvalidRuleSet, Issue, check, load_rule_set
 
 __all__ = [
     "InvalidRuleSet",

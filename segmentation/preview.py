@@ -15,8 +15,8 @@ from sqlglot import exp
 
 from segmentation.compile import to_sql
 from segmentation.compile.query import PROFILE, PROFILE_ALIAS, QueryBuilder
-from segmentation.model import RuleSet
-from segmentation.validate import CustomField
+from segmentation.rules.model import RuleSet
+from segmentation.rules.validate import CustomField
 
 SAMPLE_SIZE = 10
 

@@ -8,10 +8,10 @@ from datetime import date, datetime
 import duckdb
 from sqlglot import exp
 
-from segmentation.catalog import FieldType, load_catalog
+from segmentation.daily.store import StoreContext
 from segmentation.limits import Limits
-from segmentation.segments import StoreContext
-from segmentation.validate import CustomField
+from segmentation.rules.catalog import FieldType, load_catalog
+from segmentation.rules.validate import CustomField
 
 CUSTOM_FIELDS_TABLE = "marts.custom_fields"
 PROFILE_TABLE = "marts.contact_profile"

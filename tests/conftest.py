@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from segmentation.synthetic.generator import GenerationResult, GeneratorConfig, generate
 from tests.helpers import dbt_build, load_all
+from tools.synthetic.generator import GenerationResult, GeneratorConfig, generate
 
 AS_OF = date(2026, 11, 24)
 # The default seed and three tenants: the example segments of segment_defs/ name these

@@ -13,10 +13,10 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from segmentation.loading import LoadPolicy, load_entity
+from segmentation.landing.load import LoadPolicy, load_entity
+from segmentation.landing.sources import ENTITIES
 from segmentation.settings import DEFAULT_TIMEZONE, REPOSITORY
-from segmentation.sources import ENTITIES
-from segmentation.synthetic.generator import landing_schema
+from tools.synthetic.generator import landing_schema
 
 DBT_PROJECT = REPOSITORY / "dbt_project"
 DBT = Path(sys.executable).parent / "dbt"

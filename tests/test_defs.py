@@ -11,9 +11,9 @@ import pytest
 from pipelines.definitions import defs
 from pipelines.jobs import DAILY_JOB
 from pipelines.schedules import build_daily_schedule
-from segmentation.catalog import load_catalog
+from segmentation.landing.sources import ENTITIES
+from segmentation.rules.catalog import load_catalog
 from segmentation.settings import DEFAULT_TIMEZONE
-from segmentation.sources import ENTITIES
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 A condition compiles to ``COALESCE(P, FALSE)`` for a positive operator and
 ``NOT COALESCE(P, FALSE)`` for its negative twin, so that a positive operator never
 matches an empty value and a negative one always does (docs/operators.md). Values come
-in parsed (:class:`segmentation.operators.Value`) and enter the tree only through
+in parsed (:class:`segmentation.rules.operators.Value`) and enter the tree only through
 ``exp.convert`` or date literals; relative dates are resolved here, in Python, against
 the as-of day, so the SQL holds no date arithmetic to render per dialect.
 
@@ -13,8 +13,8 @@ trimmed of White_Space, blank as NULL, multi-select options trimmed and non-blan
 trimming is left for the query, which would cost a scan of a 25-character set per value.
 
 >>> from sqlglot import exp
->>> from segmentation.catalog import FieldType
->>> from segmentation.operators import OPERATORS, Value
+>>> from segmentation.rules.catalog import FieldType
+>>> from segmentation.rules.operators import OPERATORS, Value
 >>> condition(exp.column("city"), FieldType.SINGLE_LINE_TEXT, OPERATORS["is_not"],
 ...           Value(text="Jakarta"), date(2026, 1, 31)).sql("duckdb")
 "NOT COALESCE(LOWER(city) = LOWER('Jakarta'), FALSE)"
@@ -28,8 +28,8 @@ from decimal import Decimal
 
 from sqlglot import exp
 
-from segmentation.catalog import FieldType
-from segmentation.operators import Operator, Value, positive
+from segmentation.rules.catalog import FieldType
+from segmentation.rules.operators import Operator, Value, positive
 
 TEXT_TYPES = {
     FieldType.SINGLE_LINE_TEXT,

@@ -21,9 +21,9 @@ from datetime import date, timedelta
 
 from sqlglot import exp
 
-from segmentation.catalog import Catalog, FieldType, load_catalog
 from segmentation.compile.predicates import condition, date_literal
-from segmentation.model import (
+from segmentation.rules.catalog import Catalog, FieldType, load_catalog
+from segmentation.rules.model import (
     AssociationCondition,
     CountOperator,
     CustomFieldCondition,
@@ -32,8 +32,8 @@ from segmentation.model import (
     Match,
     RuleSet,
 )
-from segmentation.operators import OPERATORS, parse_validated
-from segmentation.validate import CustomField
+from segmentation.rules.operators import OPERATORS, parse_validated
+from segmentation.rules.validate import CustomField
 
 PROFILE = "marts.contact_profile"
 PROFILE_ALIAS = "p"

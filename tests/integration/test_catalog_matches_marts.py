@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from segmentation.catalog import FieldType, load_catalog
-from segmentation.loading import literal
+from segmentation.landing.load import literal
+from segmentation.rules.catalog import FieldType, load_catalog
 from segmentation.text import WHITESPACE
 
 TEXT = {"VARCHAR"}

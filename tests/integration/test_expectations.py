@@ -6,8 +6,8 @@ from datetime import datetime
 
 import duckdb
 
-from segmentation.expectations import validate_table
-from segmentation.sources import entity
+from segmentation.landing.expectations import validate_table
+from segmentation.landing.sources import entity
 
 
 def test_expectations_pass_on_loaded_tables(built_warehouse) -> None:

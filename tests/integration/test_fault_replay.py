@@ -26,7 +26,7 @@ import pytest
 
 from pipelines import run as daily
 from segmentation.settings import REPOSITORY
-from segmentation.synthetic.generator import GeneratorConfig, generate
+from tools.synthetic.generator import GeneratorConfig, generate
 
 DAY = date(2026, 11, 20)
 TABLES = ("raw.crm_contacts", "raw.crm_tickets", "raw.crm_orders", "raw.crm_conversations",

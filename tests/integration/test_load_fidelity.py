@@ -16,8 +16,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from segmentation.loading import LOAD_LOG, QUARANTINE, LoadPolicy, LoadRefused, load_entity
-from segmentation.sources import entity
+from segmentation.landing.load import LOAD_LOG, QUARANTINE, LoadPolicy, LoadRefused, load_entity
+from segmentation.landing.sources import entity
 from tests.helpers import (
     campaign,
     contact,

@@ -9,9 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from segmentation.loading import QUARANTINE, LoadRefused, load_entity
-from segmentation.sources import ENTITIES, entity
-from segmentation.synthetic.generator import GeneratorConfig, generate
+from segmentation.landing.load import QUARANTINE, LoadRefused, load_entity
+from segmentation.landing.sources import ENTITIES, entity
 from tests.helpers import (
     campaign,
     contact,
@@ -22,6 +21,7 @@ from tests.helpers import (
     tenant,
     write_landing,
 )
+from tools.synthetic.generator import GeneratorConfig, generate
 
 LOADED_AT = datetime(2026, 3, 2)
 CONFIG = GeneratorConfig(end_date=date(2026, 3, 1), seed=3, tenants=2, contacts_per_tenant=500)

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 
 from segmentation.compile import compile_rule_set, to_sql
-from segmentation.validate import load_rule_set
+from segmentation.rules.validate import load_rule_set
 from segmentation.warehouse import observed_options
 from tests.helpers import (
     contact,

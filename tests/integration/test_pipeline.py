@@ -14,7 +14,7 @@ import pytest
 from pipelines.definitions import defs
 from pipelines.jobs import DAILY_JOB
 from segmentation.settings import LANDING_ENV, WAREHOUSE_ENV
-from segmentation.synthetic.generator import GeneratorConfig, generate
+from tools.synthetic.generator import GeneratorConfig, generate
 
 DAY = date(2026, 11, 20)
 

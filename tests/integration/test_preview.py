@@ -8,21 +8,21 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from segmentation.cli import main
+from segmentation.daily.store import StoreContext, read_segment, read_store, segment_files
 from segmentation.preview import SAMPLE_SIZE, preview
-from segmentation.reference import evaluate
-from segmentation.schema import SEGMENT_DEFS
-from segmentation.segments import StoreContext, read_segment, read_store, segment_files
-from segmentation.validate import load_rule_set
+from segmentation.rules.reference import evaluate
+from segmentation.rules.schema import SEGMENT_DEFS
+from segmentation.rules.validate import load_rule_set
 from segmentation.warehouse import custom_fields
 from tests.conftest import AS_OF
+from tools.cli import main
 
 EXAMPLES = segment_files(SEGMENT_DEFS)
 
 
 def mart_rows(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict]]:
     """Every catalog table as Python rows, for the reference evaluator."""
-    from segmentation.catalog import load_catalog
+    from segmentation.rules.catalog import load_catalog
 
     tables = {}
     for table in load_catalog().tables():
@@ -41,7 +41,7 @@ def marts(built_warehouse):
 
 def test_examples_cover_every_category_and_association() -> None:
     kinds, categories, associations = set(), set(), set()
-    from segmentation.catalog import load_catalog
+    from segmentation.rules.catalog import load_catalog
 
     catalog = load_catalog()
     for path in EXAMPLES:

@@ -14,10 +14,10 @@ import pytest
 from assets.partitions import daily_partitions
 from assets.resources import SegmentStore, Warehouse
 from assets.segments import build_segment_assets, every_segment_is_valid
-from segmentation.daily import run_day
-from segmentation.membership import MEMBERSHIP, members_on
-from segmentation.segments import OVERVIEW, read_store, record_store
-from segmentation.stats import DAILY_STATS, DISTRIBUTIONS, MATCHED_CUSTOMERS
+from segmentation.daily.membership import MEMBERSHIP, members_on
+from segmentation.daily.run import run_day
+from segmentation.daily.stats import DAILY_STATS, DISTRIBUTIONS, MATCHED_CUSTOMERS
+from segmentation.daily.store import OVERVIEW, read_store, record_store
 from tests.conftest import AS_OF
 from tests.helpers import contact, dbt_build, load_all, tenant, write_landing
 

@@ -10,10 +10,10 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from segmentation.catalog import FieldType, load_catalog
-from segmentation.operators import OPERATORS, OPERATORS_BY_TYPE, Shape, value_shape
+from segmentation.rules.catalog import FieldType, load_catalog
+from segmentation.rules.operators import OPERATORS, OPERATORS_BY_TYPE, Shape, value_shape
+from segmentation.rules.validate import CustomField
 from segmentation.text import clean
-from segmentation.validate import CustomField
 
 CATALOG = load_catalog()
 TENANTS = ("t1", "t2")

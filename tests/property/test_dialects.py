@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sqlglot import exp
 
 from segmentation.compile import compile_rule_set, to_sql
-from segmentation.validate import load_rule_set
+from segmentation.rules.validate import load_rule_set
 from tests.property.strategies import AS_OF_DAYS, CUSTOM_FIELDS, rule_sets
 
 DIALECTS = ("duckdb", "spark", "trino", "postgres", "snowflake", "bigquery")

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from segmentation.compile import compile_rule_set, to_sql
-from segmentation.reference import evaluate
-from segmentation.validate import load_rule_set
+from segmentation.rules.reference import evaluate
+from segmentation.rules.validate import load_rule_set
 from tests.property.strategies import (
     AS_OF_DAYS,
     CATALOG,

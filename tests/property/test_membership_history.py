@@ -8,7 +8,7 @@ import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from segmentation.membership import MEMBERSHIP, apply_day, members_on
+from segmentation.daily.membership import MEMBERSHIP, apply_day, members_on
 
 START = date(2026, 1, 1)
 CONTACTS = ("a", "b", "c", "d")

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from segmentation.model import RuleSet, Segment
-from segmentation.schema import SEGMENT_DEFS
-from segmentation.validate import strict
+from segmentation.rules.model import RuleSet, Segment
+from segmentation.rules.schema import SEGMENT_DEFS
+from segmentation.rules.validate import strict
 
 SCALARS = (
     st.none() | st.booleans() | st.integers(-3, 3) | st.sampled_from([2.0, 2.5, -1.0, 1e3])

@@ -7,7 +7,7 @@ from decimal import Decimal
 import duckdb
 import pyarrow as pa
 
-from segmentation.catalog import FieldType
+from segmentation.rules.catalog import FieldType
 from tests.property.strategies import column_types
 
 ARROW_TYPES = {

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from segmentation.cli import main
 from segmentation.settings import REPOSITORY
 from tests.helpers import segment, store
+from tools.cli import main
 
 
 def test_cli_generate_writes_the_landing_zone(tmp_path: Path, capsys) -> None:

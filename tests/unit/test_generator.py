@@ -12,9 +12,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from segmentation.catalog import FieldType
-from segmentation.sources import ENTITIES, PHONE_PATTERN
-from segmentation.synthetic.generator import GeneratorConfig, LandingNotOurs, generate
+from segmentation.landing.sources import ENTITIES, PHONE_PATTERN
+from segmentation.rules.catalog import FieldType
+from tools.synthetic.generator import GeneratorConfig, LandingNotOurs, generate
 
 CONFIG = GeneratorConfig(end_date=date(2026, 6, 30), seed=11, tenants=2, contacts_per_tenant=300)
 

@@ -13,12 +13,12 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from segmentation.catalog import FieldType
 from segmentation.compile.predicates import anniversary_keys
-from segmentation.reference import holds
+from segmentation.rules.catalog import FieldType
+from segmentation.rules.reference import holds
+from segmentation.rules.validate import load_rule_set
 from segmentation.settings import REPOSITORY
 from segmentation.text import WHITESPACE, fold
-from segmentation.validate import load_rule_set
 from tests.property.strategies import CUSTOM_FIELDS, as_stored
 from tests.property.test_differential import members_by_sql
 

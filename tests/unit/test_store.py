@@ -6,8 +6,8 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from segmentation.daily.store import StoreContext, read_store, validate_files
 from segmentation.limits import Limits
-from segmentation.segments import StoreContext, read_store, validate_files
 from tests.helpers import segment, store
 
 NOW = datetime(2026, 11, 25, 8, tzinfo=UTC)

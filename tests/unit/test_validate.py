@@ -8,9 +8,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from segmentation.catalog import FieldType
-from segmentation.schema import SCHEMAS, SEGMENT_DEFS, schema_text
-from segmentation.validate import CustomField, InvalidRuleSet, Issue, Limits, check, load_rule_set
+from segmentation.rules.catalog import FieldType
+from segmentation.rules.schema import SCHEMAS, SEGMENT_DEFS, schema_text
+from segmentation.rules.validate import (
+    CustomField,
+    InvalidRuleSet,
+    Issue,
+    Limits,
+    check,
+    load_rule_set,
+)
 
 CUSTOM = {
     "f-mine": CustomField("t1", "f-mine", "Interests", FieldType.MULTIPLE_SELECT),
@@ -248,5 +255,5 @@ def test_validate_never_raises_on_any_json(data) -> None:
 def test_published_schema_matches_the_model(name: str) -> None:
     published = (SEGMENT_DEFS / name).read_text()
     assert json.loads(published) == json.loads(schema_text(SCHEMAS[name])), (
-        f"segment_defs/{name} is stale: run `python -m segmentation.schema`"
+        f"segment_defs/{name} is stale: run `python -m segmentation.rules.schema`"
     )

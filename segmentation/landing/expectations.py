@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from segmentation.loading import RAW_SCHEMA, quote
-from segmentation.sources import Entity
+from segmentation.landing.load import RAW_SCHEMA, quote
+from segmentation.landing.sources import Entity
 
 if TYPE_CHECKING:
     import great_expectations as gx

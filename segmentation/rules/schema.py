@@ -1,6 +1,6 @@
 """The published JSON Schemas of rule sets and segments (``segment_defs/*.schema.json``).
 
-Generated from the pydantic model; ``python -m segmentation.schema`` rewrites them and a
+Generated from the pydantic model; ``python -m segmentation.rules.schema`` rewrites them and a
 test fails when the checked-in copies drift from the model.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from segmentation.model import RULE_SET_VERSION, RuleSet, Segment
+from segmentation.rules.model import RULE_SET_VERSION, RuleSet, Segment
 from segmentation.settings import REPOSITORY
 
 SEGMENT_DEFS = REPOSITORY / "segment_defs"

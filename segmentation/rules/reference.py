@@ -15,8 +15,8 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 
-from segmentation.catalog import Catalog, FieldType, load_catalog
-from segmentation.model import (
+from segmentation.rules.catalog import Catalog, FieldType, load_catalog
+from segmentation.rules.model import (
     AssociationCondition,
     CountOperator,
     CustomFieldCondition,
@@ -24,9 +24,9 @@ from segmentation.model import (
     Match,
     RuleSet,
 )
-from segmentation.operators import OPERATORS, Value, parse_validated
+from segmentation.rules.operators import OPERATORS, Value, parse_validated
+from segmentation.rules.validate import CustomField
 from segmentation.text import fold
-from segmentation.validate import CustomField
 
 Row = Mapping[str, object]
 PROFILE = "marts.contact_profile"

@@ -19,9 +19,9 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from segmentation.catalog import Catalog, FieldType, load_catalog
 from segmentation.limits import Limits
-from segmentation.model import (
+from segmentation.rules.catalog import Catalog, FieldType, load_catalog
+from segmentation.rules.model import (
     RULE_SET_VERSION,
     AssociationCondition,
     Condition,
@@ -29,7 +29,7 @@ from segmentation.model import (
     FieldCondition,
     RuleSet,
 )
-from segmentation.operators import OPERATORS, OPERATORS_BY_TYPE, InvalidValue, parse_value
+from segmentation.rules.operators import OPERATORS, OPERATORS_BY_TYPE, InvalidValue, parse_value
 
 
 @dataclass(frozen=True)
@@ -237,8 +237,8 @@ def _field_issues(condition: FieldCondition, pointer: str, context: Context) -> 
             Issue(
                 "unknown_field",
                 f"{pointer}/field",
-                f"no field {condition.field!r} in the catalog (segmentation/catalog.yaml lists "
-                "every field)",
+                f"no field {condition.field!r} in the catalog "
+                "(segmentation/rules/catalog.yaml lists every field)",
             )
         ]
     return _operator_issues(condition.operator, condition.value, field_type, pointer, context)

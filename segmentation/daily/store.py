@@ -20,12 +20,12 @@ import duckdb
 import pyarrow as pa
 from pydantic import ValidationError
 
+from segmentation.daily.stats import DAILY_STATS
+from segmentation.daily.stats import ensure_tables as ensure_stats_tables
 from segmentation.limits import Limits
-from segmentation.model import Segment
-from segmentation.stats import DAILY_STATS
-from segmentation.stats import ensure_tables as ensure_stats_tables
+from segmentation.rules.model import Segment
+from segmentation.rules.validate import CustomField, Issue, check, strict
 from segmentation.text import fold
-from segmentation.validate import CustomField, Issue, check, strict
 
 
 @dataclass(frozen=True)

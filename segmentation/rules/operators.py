@@ -17,8 +17,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
-from segmentation.catalog import FieldType
 from segmentation.limits import Limits
+from segmentation.rules.catalog import FieldType
 from segmentation.text import clean, is_blank
 
 

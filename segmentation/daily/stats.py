@@ -21,7 +21,7 @@ from datetime import date
 
 import duckdb
 
-from segmentation.membership import MEMBERSHIP, SCHEMA
+from segmentation.daily.membership import MEMBERSHIP, SCHEMA
 
 DAILY_STATS = f"{SCHEMA}.segment_daily_stats"
 DISTRIBUTIONS = f"{SCHEMA}.segment_distributions"

@@ -22,9 +22,9 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from segmentation import sources
-from segmentation.synthetic import dirt
-from segmentation.synthetic import vocabulary as vocab
+from segmentation.landing import sources
+from tools.synthetic import dirt
+from tools.synthetic import vocabulary as vocab
 
 DAY = 86_400
 USERS_PER_TENANT = 8

@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from segmentation.sources import Entity
+from segmentation.landing.sources import Entity
 from segmentation.text import normalize
 
 BATCH_ROWS = 256 * 1024

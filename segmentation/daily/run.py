@@ -22,18 +22,18 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from segmentation.batch import evaluate_segments
-from segmentation.membership import (
+from segmentation.daily.evaluate import evaluate_segments
+from segmentation.daily.membership import (
     DAYS,
     DayChange,
     apply_day,
     close_segments,
     open_segments,
 )
-from segmentation.model import Segment, SegmentStatus
-from segmentation.segments import StoredSegment, rule_set_hash
+from segmentation.daily.stats import forget_matched_customers, write_stats
+from segmentation.daily.store import StoredSegment, rule_set_hash
+from segmentation.rules.model import Segment, SegmentStatus
 from segmentation.settings import DEFAULT_TIMEZONE
-from segmentation.stats import forget_matched_customers, write_stats
 from segmentation.warehouse import custom_fields, marts_day
 
 

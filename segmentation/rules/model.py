@@ -1,7 +1,7 @@
 """The rule-set model: the versioned JSON a segment stores, as frozen pydantic nodes.
 
 Structure lives here; meaning (does the field exist, does the operator fit its type,
-is the value well-formed) lives in :mod:`segmentation.validate`, which turns any JSON
+is the value well-formed) lives in :mod:`segmentation.rules.validate`, which turns any JSON
 into either a :class:`RuleSet` or a list of errors. The JSON Schema published in
 ``segment_defs/ruleset.schema.json`` is generated from these classes.
 

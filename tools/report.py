@@ -8,10 +8,10 @@ from pathlib import Path
 
 import duckdb
 
-from segmentation.loading import QUARANTINE
+from segmentation.daily.stats import DAILY_STATS, DISTRIBUTIONS
+from segmentation.daily.store import read_store
+from segmentation.landing.load import QUARANTINE
 from segmentation.preview import preview
-from segmentation.segments import read_store
-from segmentation.stats import DAILY_STATS, DISTRIBUTIONS
 from segmentation.warehouse import custom_fields, store_context
 
 SUMMARY_SCHEMAS = ("raw", "marts", "segments")

@@ -1,7 +1,7 @@
 """Landing Parquet -> the DuckDB ``raw`` schema, with every bad row kept in quarantine.
 
 An entity loads in four steps: its files are checked and streamed into a temporary
-``landed`` table (:mod:`segmentation.landed`); each row gets a verdict; the load is
+``landed`` table (:mod:`segmentation.landing.files`); each row gets a verdict; the load is
 weighed against the last good one; and only then, in one transaction, the clean table
 and the entity's quarantine rows are replaced. A re-run never duplicates; a failed or
 refused load changes nothing.
@@ -20,7 +20,7 @@ A load is **refused** (:class:`LoadRefused`), and the last good table stays, whe
 export is empty where that cannot be right, unreadable, of another schema, or would
 reject or lose most of the table's rows (:class:`LoadPolicy`).
 
-Identifiers in the SQL come only from the entity specs in :mod:`segmentation.sources`;
+Identifiers in the SQL come only from the entity specs in :mod:`segmentation.landing.sources`;
 the load time and names are bound as parameters.
 """
 
@@ -32,7 +32,7 @@ from datetime import datetime
 
 import duckdb
 
-from segmentation.landed import (
+from segmentation.landing.files import (
     FILE_COLUMN,
     REPAIRS_COLUMN,
     ROW_COLUMN,
@@ -40,7 +40,7 @@ from segmentation.landed import (
     landing_files,
     stream,
 )
-from segmentation.sources import Entity, Reference
+from segmentation.landing.sources import Entity, Reference
 from segmentation.text import WHITESPACE
 from segmentation.transactions import transaction
 

@@ -152,5 +152,5 @@ def _by_id(items, item_id: str, missing: str):
 @cache
 def load_catalog() -> Catalog:
     """The packaged catalog, parsed and validated once per process."""
-    text = resources.files("segmentation").joinpath("catalog.yaml").read_text()
+    text = resources.files("segmentation.rules").joinpath("catalog.yaml").read_text()
     return Catalog.model_validate(yaml.safe_load(text))

@@ -18,8 +18,8 @@ from sqlglot import exp
 
 from segmentation.compile import to_sql
 from segmentation.compile.query import PROFILE_ALIAS, QueryBuilder
-from segmentation.model import Segment
-from segmentation.validate import CustomField
+from segmentation.rules.model import Segment
+from segmentation.rules.validate import CustomField
 
 
 def flags_query(

@@ -16,14 +16,14 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from segmentation.compile import compile_rule_set, to_sql
+from segmentation.daily.store import StoreContext, validate_files
 from segmentation.limits import Limits
-from segmentation.model import RuleSet
 from segmentation.preview import preview
-from segmentation.segments import StoreContext, validate_files
+from segmentation.rules.model import RuleSet
+from segmentation.rules.validate import check, strict
 from segmentation.settings import Settings
-from segmentation.synthetic.generator import GeneratorConfig, generate
-from segmentation.validate import check, strict
 from segmentation.warehouse import marts_day, store_context
+from tools.synthetic.generator import GeneratorConfig, generate
 
 DIALECTS = ("duckdb", "spark", "trino", "postgres", "snowflake", "bigquery")
 

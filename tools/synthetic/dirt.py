@@ -52,7 +52,7 @@ def _future(rng: np.random.Generator, end_ts: int, n: int) -> pl.Series:
 
 
 def _unknown_ids(rng: np.random.Generator, n: int) -> list[str]:
-    from segmentation.synthetic.generator import uuids
+    from tools.synthetic.generator import uuids
 
     return list(uuids(rng, n)) if n else []
 

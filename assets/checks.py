@@ -10,7 +10,7 @@ import dagster as dg
 from assets.ingest import raw_asset_key
 from assets.resources import Warehouse
 from segmentation.landing.expectations import validate_table
-from segmentation.landing.load import conservation, last_loaded_at
+from segmentation.landing.load import QUARANTINE, conservation, last_loaded_at
 from segmentation.landing.sources import ENTITIES, Entity
 
 
@@ -55,7 +55,7 @@ def build_conservation_check(spec: Entity) -> dg.AssetChecksDefinition:
         name="every_landed_row_kept",
         blocking=True,
         description=(
-            f"Every row of the {spec.name} files is in raw.{spec.table} or in raw.quarantine."
+            f"Every row of the {spec.name} files is in {spec.relation} or in {QUARANTINE}."
         ),
     )
     def _check(warehouse: Warehouse) -> dg.AssetCheckResult:

@@ -24,14 +24,17 @@ class SchemaKeyedTranslator(DagsterDbtTranslator):
         return dbt_resource_props.get("schema")
 
 
-def dbt_build_args(partition_day: str, warehouse: Warehouse, timezone: str) -> list[str]:
-    """The one dbt invocation of a run: build everything as of ``partition_day``, in the
-    warehouse's file with its memory settings; ``timezone`` is the home zone."""
-    config = warehouse.connection_config
+def dbt_build_args(
+    day: str, warehouse_path: str, timezone: str, duckdb_config: Mapping[str, str] | None = None
+) -> list[str]:
+    """The one dbt invocation that builds a day: everything as of ``day`` (``YYYY-MM-DD``),
+    into the warehouse at ``warehouse_path`` with DuckDB's memory settings, ``timezone``
+    being the home zone. The run, the tests and the benchmark all build with it."""
+    config = duckdb_config or {}
     variables = {
-        "as_of_date": partition_day,
+        "as_of_date": day,
         "default_timezone": timezone,
-        "warehouse_path": warehouse.database,
+        "warehouse_path": warehouse_path,
         **{k: config[k] for k in ("memory_limit", "temp_directory") if k in config},
     }
     return ["build", "--vars", json.dumps(variables)]
@@ -59,7 +62,12 @@ def build_dbt_assets(
         backfill_policy=ONE_DAY_PER_RUN,
     )
     def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
-        args = dbt_build_args(context.partition_key, warehouse, partitions.timezone)
+        args = dbt_build_args(
+            context.partition_key,
+            warehouse.database,
+            partitions.timezone,
+            warehouse.connection_config,
+        )
         yield from dbt.cli(args, context=context).stream()
 
     return dbt_models

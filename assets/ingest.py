@@ -6,13 +6,13 @@ import dagster as dg
 
 from assets.partitions import ONE_DAY_PER_RUN
 from assets.resources import LandingZone, Warehouse
-from segmentation.landing.load import RAW_SCHEMA, load_entity
+from segmentation.landing.load import QUARANTINE, load_entity
 from segmentation.landing.sources import ENTITIES, Entity, entity
 
 
 def raw_asset_key(spec: Entity) -> dg.AssetKey:
     """``raw/crm_<entity>``: the key prefix is the DuckDB schema."""
-    return dg.AssetKey([RAW_SCHEMA, spec.table])
+    return dg.AssetKey(spec.relation.split("."))
 
 
 def build_load_asset(spec: Entity, partitions: dg.DailyPartitionsDefinition) -> dg.AssetsDefinition:
@@ -28,7 +28,7 @@ def build_load_asset(spec: Entity, partitions: dg.DailyPartitionsDefinition) -> 
         kinds={"duckdb", "parquet"},
         description=(
             f"CRM {spec.name.replace('_', ' ')} from the landing zone. Rows breaking a load "
-            "rule are kept in raw.quarantine with the rule, not here."
+            f"rule are kept in {QUARANTINE} with the rule, not here."
         ),
     )
     def _load(warehouse: Warehouse, landing: LandingZone) -> dg.MaterializeResult:

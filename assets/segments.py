@@ -1,4 +1,9 @@
-"""Segment assets: the store as read for the day, and the day's membership with its stats."""
+"""The segments of a day: the store as read, the membership, its stats.
+
+One step reads the store once (files, the tenants' custom fields, limits), records it,
+and computes the day from what it read: a file edited meanwhile is taken on the next
+run, never half in this one.
+"""
 
 from datetime import UTC, date, datetime
 
@@ -7,11 +12,11 @@ import dagster as dg
 from assets.partitions import ONE_DAY_PER_RUN
 from assets.resources import SegmentStore, Warehouse
 from segmentation.daily.run import DayResult, run_day
-from segmentation.daily.store import read_store, record_store
+from segmentation.daily.store import DEFINITIONS, StoredSegment, read_store, record_store
 from segmentation.rules.catalog import load_catalog
-from segmentation.warehouse import CUSTOM_FIELDS_TABLE, store_context, tenant_names
+from segmentation.warehouse import store_context, tenant_names
 
-DEFINITIONS_KEY = dg.AssetKey(["segments", "segment_definitions"])
+DEFINITIONS_KEY = dg.AssetKey(DEFINITIONS.split("."))
 MEMBERSHIP_KEY = dg.AssetKey(["segments", "segment_membership"])
 STATS_KEYS = [
     dg.AssetKey(["segments", name])
@@ -21,42 +26,25 @@ STATS_KEYS = [
 
 def _mart_keys() -> list[dg.AssetKey]:
     """Every mart a segment can read: the catalog's tables and the custom fields."""
-    tables = {*load_catalog().tables(), CUSTOM_FIELDS_TABLE}
+    catalog = load_catalog()
+    tables = {*catalog.tables(), catalog.custom.definitions}
     return [dg.AssetKey(table.split(".")) for table in sorted(tables)]
 
 
-def build_segment_assets(partitions: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
-    """The store's definitions and the day's membership (with its stats), both by day."""
-
-    @dg.asset(
-        key=DEFINITIONS_KEY,
-        deps=[dg.AssetKey(CUSTOM_FIELDS_TABLE.split("."))],
-        partitions_def=partitions,
-        backfill_policy=ONE_DAY_PER_RUN,
-        group_name="segments",
-        kinds={"duckdb", "json"},
-        description="Every stored segment (segment_defs/<cid>/*.json), valid or not, "
-        "with its issues.",
-    )
-    def segment_definitions(
-        warehouse: Warehouse, segment_store: SegmentStore
-    ) -> dg.MaterializeResult:
-        with warehouse.get_connection() as con:
-            context = store_context(con, datetime.now(UTC), segment_store.size_limits)
-            stored = read_store(segment_store.directory, context)
-            record_store(con, stored)
-        return dg.MaterializeResult(
-            metadata={
-                "segments": len(stored),
-                "valid": sum(s.valid for s in stored),
-                "invalid": [
-                    str(s.path.relative_to(segment_store.directory)) for s in stored if not s.valid
-                ],
-            }
-        )
+def build_segment_assets(partitions: dg.DailyPartitionsDefinition) -> dg.AssetsDefinition:
+    """The store's definitions, the day's membership and its stats, by day."""
+    definitions = load_catalog().custom.definitions
 
     @dg.multi_asset(
         specs=[
+            dg.AssetSpec(
+                DEFINITIONS_KEY,
+                deps=[dg.AssetKey(definitions.split("."))],
+                description="Every stored segment (segment_defs/<cid>/*.json), valid or not, "
+                "with its issues, as the day's run read it.",
+                kinds={"duckdb", "json"},
+                group_name="segments",
+            ),
             dg.AssetSpec(
                 MEMBERSHIP_KEY,
                 deps=[DEFINITIONS_KEY, *_mart_keys()],
@@ -71,22 +59,29 @@ def build_segment_assets(partitions: dg.DailyPartitionsDefinition) -> list[dg.As
         ],
         partitions_def=partitions,
         backfill_policy=ONE_DAY_PER_RUN,
+        name="segments_of_the_day",
     )
-    def segment_membership(
+    def segments_of_the_day(
         context: dg.AssetExecutionContext, warehouse: Warehouse, segment_store: SegmentStore
     ):
         day = date.fromisoformat(context.partition_key)
         with warehouse.get_connection() as con:
             checked = store_context(con, datetime.now(UTC), segment_store.size_limits)
-            result = run_day(con, day, read_store(segment_store.directory, checked))
+            stored = read_store(segment_store.directory, checked)
+            record_store(con, stored)
+            result = run_day(con, day, stored)
             tenants = tenant_names(con)
+        yield dg.MaterializeResult(
+            asset_key=DEFINITIONS_KEY,
+            metadata=definitions_metadata(stored, segment_store),
+        )
         yield dg.MaterializeResult(
             asset_key=MEMBERSHIP_KEY, metadata=membership_metadata(result, tenants)
         )
         for key in STATS_KEYS:
             yield dg.MaterializeResult(asset_key=key, metadata={"day": day.isoformat()})
 
-    return [segment_definitions, segment_membership]
+    return segments_of_the_day
 
 
 @dg.asset_check(
@@ -96,7 +91,7 @@ def build_segment_assets(partitions: dg.DailyPartitionsDefinition) -> list[dg.As
 def every_segment_is_valid(warehouse: Warehouse) -> dg.AssetCheckResult:
     with warehouse.get_connection() as con:
         invalid = con.execute(
-            "SELECT path, issues FROM segments.segment_definitions WHERE NOT is_valid ORDER BY 1"
+            f"SELECT path, issues FROM {DEFINITIONS} WHERE NOT is_valid ORDER BY 1"
         ).fetchall()
     return dg.AssetCheckResult(
         passed=not invalid,
@@ -108,6 +103,15 @@ def every_segment_is_valid(warehouse: Warehouse) -> dg.AssetCheckResult:
             ),
         },
     )
+
+
+def definitions_metadata(stored: list[StoredSegment], store: SegmentStore) -> dict:
+    """How many segments the store holds, how many are valid, and which are not."""
+    return {
+        "segments": len(stored),
+        "valid": sum(s.valid for s in stored),
+        "invalid": [str(s.path.relative_to(store.directory)) for s in stored if not s.valid],
+    }
 
 
 def membership_metadata(result: DayResult, tenants: dict[str, str], top: int = 10) -> dict:

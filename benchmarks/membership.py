@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 
 import duckdb
 from sqlglot import exp
@@ -19,7 +19,9 @@ from sqlglot import exp
 from segmentation.compile import to_sql
 from segmentation.daily.evaluate import evaluate_segments, flags_query
 from segmentation.daily.membership import MEMBERSHIP, apply_day, ensure_tables
-from segmentation.rules.model import Segment
+from segmentation.rules.bound import BoundRuleSet
+from segmentation.rules.catalog import load_catalog
+from segmentation.rules.validate import bind
 from segmentation.warehouse import custom_fields
 from tools.synthetic import vocabulary as vocab
 from tools.synthetic.generator import stable_id
@@ -74,25 +76,24 @@ def _templates(cid: str, tenant: int, k: int) -> dict:
     return {"version": 1, "groups": [{"match": match, "conditions": shapes[k % 10]}]}
 
 
-def bench_segments(con: duckdb.DuckDBPyConnection) -> list[Segment]:
-    """200 segments: 20 for each of the 10 tenants."""
-    cids = [r[0] for r in con.execute("SELECT DISTINCT cid FROM marts.contact_profile "
+def bench_rule_sets(con: duckdb.DuckDBPyConnection) -> dict[str, BoundRuleSet]:
+    """200 segments' rule sets, bound: 20 for each of the 10 tenants."""
+    cids = [r[0] for r in con.execute(f"SELECT DISTINCT cid FROM {load_catalog().profile} "
                                       "ORDER BY 1").fetchall()]  # fmt: skip
-    stamp = datetime(2026, 1, 1, tzinfo=UTC)
-    return [
-        Segment(id=stable_id("bench", cid, k), cid=cid, name=f"bench {k}", created_at=stamp,
-                updated_at=stamp, rule_set=_templates(cid, t, k))
+    fields = custom_fields(con)
+    return {
+        stable_id("bench", cid, k): bind(_templates(cid, t, k), cid, fields)
         for t, cid in enumerate(cids)
         for k in range(SEGMENTS_PER_TENANT)
-    ]  # fmt: skip
+    }
 
 
-def lower_bound(con, segments: list[Segment], day: date, fields) -> float:
+def lower_bound(con, rule_sets: dict[str, BoundRuleSet], day: date) -> float:
     """Seconds for one pass per tenant computing every predicate, counting only."""
     started = time.perf_counter()
-    for cid in sorted({s.cid for s in segments}):
-        mine = [s for s in segments if s.cid == cid]
-        flags = flags_query(mine, cid, day, fields).subquery("flags")
+    for cid in sorted({r.cid for r in rule_sets.values()}):
+        mine = [r for r in rule_sets.values() if r.cid == cid]
+        flags = flags_query(mine, day).subquery("flags")
         counts = [exp.func("count_if", exp.column(f"s{i}")) for i in range(len(mine))]
         con.execute(to_sql(exp.select(*counts).from_(flags))).fetchall()
     return time.perf_counter() - started
@@ -110,14 +111,14 @@ class DayFigures:
     rows_after: int
 
 
-def membership_day(con, segments: list[Segment], day: date, fields) -> DayFigures:
+def membership_day(con, rule_sets: dict[str, BoundRuleSet], day: date) -> DayFigures:
     """The membership step of one day, timed: evaluate, then write the history."""
     ensure_tables(con)
     rows_before = con.execute(f"SELECT count(*) FROM {MEMBERSHIP}").fetchall()[0][0]
     started = time.perf_counter()
-    members = evaluate_segments(con, segments, day, fields)
+    members = evaluate_segments(con, rule_sets, day)
     evaluated = time.perf_counter()
-    changes = apply_day(con, day, members, {s.id: s.cid for s in segments})
+    changes = apply_day(con, day, members, {s: r.cid for s, r in rule_sets.items()})
     written = time.perf_counter()
     rows_after = con.execute(f"SELECT count(*) FROM {MEMBERSHIP}").fetchall()[0][0]
     return DayFigures(
@@ -128,12 +129,11 @@ def membership_day(con, segments: list[Segment], day: date, fields) -> DayFigure
 
 def run_day(con: duckdb.DuckDBPyConnection, day: date) -> tuple[float, DayFigures, int]:
     """Lower bound and membership step on ``day`` (the marts' day); segments count."""
-    segments = bench_segments(con)
-    fields = custom_fields(con)
-    lower_bound(con, segments, day, fields)  # warm up
-    bound = min(lower_bound(con, segments, day, fields) for _ in range(3))
-    figures = membership_day(con, segments, day, fields)
-    return bound, figures, len(segments)
+    rule_sets = bench_rule_sets(con)
+    lower_bound(con, rule_sets, day)  # warm up
+    bound = min(lower_bound(con, rule_sets, day) for _ in range(3))
+    figures = membership_day(con, rule_sets, day)
+    return bound, figures, len(rule_sets)
 
 
 def report(days: list[tuple[float, DayFigures]], segments: int) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import duckdb
 
 from segmentation.preview import preview
-from segmentation.rules.validate import load_rule_set
+from segmentation.rules.validate import bind
 from segmentation.warehouse import custom_fields
 
 
@@ -130,8 +130,8 @@ def run(con: duckdb.DuckDBPyConnection, as_of, repeats: int = 30) -> list[dict]:
         hand_sql = case.hand_sql.format(cid=cid, as_of=as_of.isoformat())
 
         def engine(case=case):
-            rule_set = load_rule_set(case.rule_set, cid, fields)  # validation is in the path
-            return preview(con, rule_set, cid, as_of, fields)
+            rule_set = bind(case.rule_set, cid, fields)  # validation is in the path
+            return preview(con, rule_set, as_of)
 
         def by_hand(hand_sql=hand_sql):
             rows = con.execute(hand_sql).fetchall()

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from assets.dbt import dbt_build_args
 from segmentation.landing.load import load_entity
 from segmentation.landing.sources import ENTITIES
 from segmentation.settings import DEFAULT_TIMEZONE, REPOSITORY
@@ -45,11 +46,10 @@ def _fingerprint() -> str:
 
 def build_marts(warehouse: Path, day: date, select: str | None = None) -> None:
     """``dbt build`` of the project into ``warehouse`` as of ``day``."""
-    variables = json.dumps({"as_of_date": day.isoformat(), "warehouse_path": str(warehouse),
-                            "default_timezone": DEFAULT_TIMEZONE})  # fmt: skip
     project = REPOSITORY / "dbt_project"
     subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "build", "--vars", variables, "--quiet",
+        [str(Path(sys.executable).parent / "dbt"),
+         *dbt_build_args(day.isoformat(), str(warehouse), DEFAULT_TIMEZONE), "--quiet",
          "--project-dir", str(project), "--profiles-dir", str(project),
          "--target-path", str(BENCH / "dbt_target"), "--log-path", str(BENCH / "dbt_logs"),
          *(["--select", select] if select else [])],

@@ -23,7 +23,7 @@ def defs() -> dg.Definitions:
         assets=[
             *build_load_assets(partitions),
             build_dbt_assets(settings.dbt_project, partitions),
-            *build_segment_assets(partitions),
+            build_segment_assets(partitions),
         ],
         asset_checks=[*load_checks, every_segment_is_valid],
         jobs=[daily_job, segments_job],

@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"\nSegments of {settings.segment_defs} on {day}: preview count, members,"
                     " % of the customer base, entered, exited, % reachable by WhatsApp / email"
                 )
-                print("\n".join(segments_report(con, settings.segment_defs, day)))
+                print("\n".join(segments_report(con, day)))
     evaluations = result.get_asset_check_evaluations()
     failures = _failures(result)
     failed_checks = sum(not e.passed for e in evaluations)

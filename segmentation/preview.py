@@ -6,17 +6,20 @@ other personal data leaves the warehouse through a preview.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
-import duckdb
 from sqlglot import exp
 
 from segmentation.compile import to_sql
-from segmentation.compile.query import PROFILE, PROFILE_ALIAS, QueryBuilder
-from segmentation.rules.model import RuleSet
-from segmentation.rules.validate import CustomField
+from segmentation.compile.query import PROFILE_ALIAS, QueryBuilder
+from segmentation.rules.bound import BoundRuleSet, Column
+from segmentation.rules.catalog import load_catalog
+from segmentation.rules.plan import plan
+
+if TYPE_CHECKING:
+    import duckdb
 
 SAMPLE_SIZE = 10
 
@@ -41,14 +44,13 @@ class Preview:
     as_of: date
 
 
-def preview_query(
-    rule_set: RuleSet, cid: str, as_of: date, custom_fields: Mapping[str, CustomField]
-) -> exp.Select:
+def preview_query(rule_set: BoundRuleSet, as_of: date) -> exp.Select:
     """One pass over the tenant's profile: the matched contacts with the latest activity
     first, each row carrying the total."""
-    builder = QueryBuilder(cid, as_of, custom_fields)
-    predicate = builder.rule_set(rule_set)
-    last_activity = builder.column("marts.contact_metrics", "last_activity_on")
+    builder = QueryBuilder(rule_set.cid, as_of)
+    predicate = builder.predicate(plan(rule_set.root))
+    last_activity_field = load_catalog().field("last_activity_at")
+    last_activity = builder.column(Column(last_activity_field.table, last_activity_field.column))
     profile = PROFILE_ALIAS
     return (
         builder.from_profile()
@@ -72,7 +74,7 @@ def customer_base_query(cid: str) -> exp.Select:
     """The tenant's whole contact base."""
     return (
         exp.select(exp.Count(this=exp.Star()))
-        .from_(PROFILE)
+        .from_(load_catalog().profile)
         .where(exp.column("cid").eq(exp.convert(cid)))
     )
 
@@ -81,26 +83,21 @@ class MartsNotBuilt(LookupError):
     """The marts are not built as of the day a preview asks for."""
 
 
-def preview(
-    con: duckdb.DuckDBPyConnection,
-    rule_set: RuleSet,
-    cid: str,
-    as_of: date,
-    custom_fields: Mapping[str, CustomField] | None = None,
-) -> Preview:
-    """Run the preview of a validated rule set for tenant ``cid`` as of ``as_of``.
+def preview(con: duckdb.DuckDBPyConnection, rule_set: BoundRuleSet, as_of: date) -> Preview:
+    """Run the preview of a bound rule set as of ``as_of``.
 
     The marts hold one day; a preview as of another day would mix that day's relative
     dates with another day's data, so it is refused with :class:`MartsNotBuilt`.
     """
-    built = con.execute(f"SELECT as_of_date FROM {PROFILE} LIMIT 1").fetchall()
+    profile = load_catalog().profile
+    built = con.execute(f"SELECT as_of_date FROM {profile} LIMIT 1").fetchall()
     if not built or built[0][0] != as_of:
         day = built[0][0] if built else "no day (the profile is empty)"
         raise MartsNotBuilt(
             f"the marts are built as of {day}, not {as_of}: build the day {as_of} first"
         )
-    rows = con.execute(to_sql(preview_query(rule_set, cid, as_of, custom_fields or {}))).fetchall()
-    base = con.execute(to_sql(customer_base_query(cid))).fetchall()[0][0]
+    rows = con.execute(to_sql(preview_query(rule_set, as_of))).fetchall()
+    base = con.execute(to_sql(customer_base_query(rule_set.cid))).fetchall()[0][0]
     return Preview(
         total_matched=rows[0][4] if rows else 0,
         total_customer_base=base,

@@ -9,19 +9,15 @@ import duckdb
 from sqlglot import exp
 
 from segmentation.daily.store import StoreContext
+from segmentation.landing.sources import entity
 from segmentation.limits import Limits
-from segmentation.rules.catalog import FieldType, load_catalog
-from segmentation.rules.validate import CustomField
-
-CUSTOM_FIELDS_TABLE = "marts.custom_fields"
-PROFILE_TABLE = "marts.contact_profile"
-TENANTS_TABLE = "raw.crm_tenants"
+from segmentation.rules.catalog import CustomField, FieldType, load_catalog
 
 
 def custom_fields(con: duckdb.DuckDBPyConnection) -> dict[str, CustomField]:
     """Every tenant's custom fields by field id (validation tells tenants apart)."""
     rows = con.execute(
-        f"SELECT cid, field_id, field_name, field_type FROM {CUSTOM_FIELDS_TABLE}"
+        f"SELECT cid, field_id, field_name, field_type FROM {load_catalog().custom.definitions}"
     ).fetchall()
     known = {t.value for t in FieldType}
     return {
@@ -33,14 +29,16 @@ def custom_fields(con: duckdb.DuckDBPyConnection) -> dict[str, CustomField]:
 def tenants(con: duckdb.DuckDBPyConnection) -> frozenset[str] | None:
     """The ids of the loaded tenants; None before the first load."""
     try:
-        return frozenset(r[0] for r in con.execute(f"SELECT cid FROM {TENANTS_TABLE}").fetchall())
+        rows = con.execute(f"SELECT cid FROM {entity('tenants').relation}").fetchall()
+        return frozenset(r[0] for r in rows)
     except duckdb.CatalogException:
         return None
 
 
 def tenant_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """Each loaded tenant's name by id (its id when it has none)."""
-    rows = con.execute(f"SELECT cid, coalesce(name, cid) FROM {TENANTS_TABLE}").fetchall()
+    rows = con.execute(f"SELECT cid, coalesce(name, cid) FROM {entity('tenants').relation}")
+    rows = rows.fetchall()
     return dict(rows)
 
 
@@ -117,12 +115,11 @@ def observed_options(
 
 def marts_day(con: duckdb.DuckDBPyConnection) -> date:
     """The day the marts were built as of; a clear error when they were never built."""
+    profile = load_catalog().profile
     try:
-        rows = con.execute(f"SELECT max(as_of_date) FROM {PROFILE_TABLE}").fetchall()
+        rows = con.execute(f"SELECT max(as_of_date) FROM {profile}").fetchall()
     except duckdb.CatalogException:
         rows = [(None,)]
     if rows[0][0] is None:
-        raise LookupError(
-            f"{PROFILE_TABLE} is missing or empty: build the warehouse first (`make run`)"
-        )
+        raise LookupError(f"{profile} is missing or empty: build the warehouse first (`make run`)")
     return rows[0][0]

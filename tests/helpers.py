@@ -13,10 +13,10 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from assets.dbt import dbt_build_args
 from segmentation.landing.load import LoadPolicy, load_entity
-from segmentation.landing.sources import ENTITIES
+from segmentation.landing.sources import ENTITIES, arrow_schema
 from segmentation.settings import DEFAULT_TIMEZONE, REPOSITORY
-from tools.synthetic.generator import landing_schema
 
 DBT_PROJECT = REPOSITORY / "dbt_project"
 DBT = Path(sys.executable).parent / "dbt"
@@ -26,7 +26,7 @@ def write_landing(landing: Path, **rows_by_entity: list[dict]) -> None:
     """Write every entity's Parquet file as the CRM exports it (typed by the contract,
     pages checksummed); entities not given are written empty."""
     for entity in ENTITIES:
-        schema = landing_schema(entity)
+        schema = arrow_schema(entity)
         rows = [
             {f.name: _exported(row.get(f.name), f.type) for f in schema}
             for row in rows_by_entity.get(entity.name, [])
@@ -54,16 +54,9 @@ def load_all(
 
 def dbt_build(warehouse: Path, as_of: date, work: Path, select: str | None = None) -> None:
     """``dbt build`` as of a day into ``warehouse``; fails the test with dbt's output."""
-    variables = {
-        "as_of_date": as_of.isoformat(),
-        "default_timezone": DEFAULT_TIMEZONE,
-        "warehouse_path": str(warehouse),
-    }
     command = [
         str(DBT),
-        "build",
-        "--vars",
-        json.dumps(variables),
+        *dbt_build_args(as_of.isoformat(), str(warehouse), DEFAULT_TIMEZONE),
         "--project-dir",
         str(DBT_PROJECT),
         "--profiles-dir",

@@ -19,8 +19,7 @@ from segmentation.compile import compile_rule_set, to_sql
 from segmentation.daily.store import StoreContext, validate_files
 from segmentation.limits import Limits
 from segmentation.preview import preview
-from segmentation.rules.model import RuleSet
-from segmentation.rules.validate import check, strict
+from segmentation.rules.validate import check, validate
 from segmentation.settings import Settings
 from segmentation.warehouse import marts_day, store_context
 from tools.synthetic.generator import GeneratorConfig, generate
@@ -105,16 +104,16 @@ def _loaded(args: argparse.Namespace):
     if _is_bare_rule_set(data):
         if not args.cid:
             raise SystemExit(f"{args.file}: a bare rule set needs --cid")
-        issues = check(data, args.cid, context.custom_fields, context.limits)
+        bound, issues = validate(data, args.cid, context.custom_fields, context.limits)
         if issues:
             _print_issues(args.file, issues)
             return None
-        return con, context, strict(RuleSet, data), args.cid
+        return con, bound
     (item,) = validate_files([args.file], args.store or Settings.from_env().segment_defs, context)
     if not item.valid:
         _print_issues(item.path, item.issues)
         return None
-    return con, context, item.segment.rule_set, item.segment.cid
+    return con, item.rule_set
 
 
 def _as_of(args, con) -> date:
@@ -135,9 +134,9 @@ def _compile(args: argparse.Namespace) -> int:
     loaded = _loaded(args)
     if loaded is None:
         return 1
-    con, context, rule_set, cid = loaded
+    con, rule_set = loaded
     day = args.as_of or (marts_day(con) if con is not None else _today())
-    tree = compile_rule_set(rule_set, cid, day, context.custom_fields)
+    tree = compile_rule_set(rule_set, day)
     print(to_sql(tree, args.dialect, pretty=True))
     return 0
 
@@ -146,10 +145,10 @@ def _preview(args: argparse.Namespace) -> int:
     loaded = _loaded(args)
     if loaded is None:
         return 1
-    con, context, rule_set, cid = loaded
+    con, rule_set = loaded
     if con is None:
         raise SystemExit("no warehouse to preview against: run `make run` first")
-    result = preview(con, rule_set, cid, _as_of(args, con), context.custom_fields)
+    result = preview(con, rule_set, _as_of(args, con))
     print(json.dumps(asdict(result), indent=2, default=str))
     return 0
 

@@ -1,18 +1,20 @@
-"""What a warehouse holds: tables and row counts, and quarantined rows by rule."""
+"""What a run left in the warehouse: tables and row counts, quarantined rows by rule, and
+each segment's figures of the day (the report `make run` prints)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import date
 
 import duckdb
 
 from segmentation.daily.stats import DAILY_STATS, DISTRIBUTIONS
-from segmentation.daily.store import read_store
+from segmentation.daily.store import DEFINITIONS
 from segmentation.landing.load import QUARANTINE
 from segmentation.preview import preview
-from segmentation.warehouse import custom_fields, store_context
+from segmentation.rules.validate import bind
+from segmentation.warehouse import custom_fields
 
 SUMMARY_SCHEMAS = ("raw", "marts", "segments")
 
@@ -44,7 +46,7 @@ def summarize(con: duckdb.DuckDBPyConnection) -> WarehouseSummary:
 def format_summary(summary: WarehouseSummary) -> str:
     """A plain-text report for the terminal."""
     lines = ["Tables", *(f"  {name:<40} {rows:>12,}" for name, rows in summary.tables)]
-    lines += ["", "Quarantined (raw.quarantine)"]
+    lines += ["", f"Quarantined ({QUARANTINE})"]
     lines += [
         f"  {entity:<26} {action:<9} {rule:<24} {count:>9,}"
         for entity, action, rule, count in summary.quarantine
@@ -52,8 +54,9 @@ def format_summary(summary: WarehouseSummary) -> str:
     return "\n".join(lines)
 
 
-def segments_report(con: duckdb.DuckDBPyConnection, root: Path, day: date) -> list[str]:
-    """Per stored segment: preview count, membership and stats of ``day``, distributions."""
+def segments_report(con: duckdb.DuckDBPyConnection, day: date) -> list[str]:
+    """Per segment the day's run recorded: preview count, membership and stats of ``day``,
+    top distribution buckets; an invalid file with its problem codes."""
     stats = {
         row[0]: row[1:]
         for row in con.execute(
@@ -64,26 +67,29 @@ def segments_report(con: duckdb.DuckDBPyConnection, root: Path, day: date) -> li
     }
     tops = _top_buckets(con, day)
     fields = custom_fields(con)
-    context = store_context(con, datetime.now(UTC))
+    recorded = con.execute(
+        f"SELECT path, segment_id, cid, status, is_valid, issues, rule_set FROM {DEFINITIONS} "
+        "ORDER BY path"
+    ).fetchall()
     lines = [
         f"  {'segment':<46} {'preview':>7} {'members':>7} {'reach':>6} {'in':>5} {'out':>5}"
         f" {'WA':>6} {'email':>6}  top source / domicile / age / gender"
     ]
-    for stored in read_store(root, context):
-        name = f"{stored.path.parent.name[:8]}/{stored.path.stem}"
-        if not stored.valid:
-            codes = ", ".join(sorted({i.code for i in stored.issues}))
+    for path, segment_id, cid, status, valid, issues, rule_set in recorded:
+        folder, file = path.split("/")
+        name = f"{folder[:8]}/{file.removesuffix('.json')}"
+        if not valid:
+            codes = ", ".join(sorted({i["code"] for i in json.loads(issues)}))
             lines.append(f"  {name:<46} INVALID ({codes})")
             continue
-        segment = stored.segment
-        matched = preview(con, segment.rule_set, segment.cid, day, fields).total_matched
-        if segment.id not in stats:
-            lines.append(f"  {name:<46} {matched:>7,}  (not computed: {segment.status.value})")
+        matched = preview(con, bind(rule_set, cid, fields), day).total_matched
+        if segment_id not in stats:
+            lines.append(f"  {name:<46} {matched:>7,}  (not computed: {status})")
             continue
-        members, reach, entered, exited, whatsapp, email = stats[segment.id]
+        members, reach, entered, exited, whatsapp, email = stats[segment_id]
         lines.append(
             f"  {name:<46} {matched:>7,} {members:>7,} {_pct(reach)} {entered:>5,} "
-            f"{exited:>5,} {_pct(whatsapp)} {_pct(email)}  {tops.get(segment.id, '')}"
+            f"{exited:>5,} {_pct(whatsapp)} {_pct(email)}  {tops.get(segment_id, '')}"
         )
     return lines
 

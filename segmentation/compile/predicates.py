@@ -15,7 +15,7 @@ trimming is left for the query, which would cost a scan of a 25-character set pe
 >>> from sqlglot import exp
 >>> from segmentation.rules.catalog import FieldType
 >>> from segmentation.rules.operators import OPERATORS, Value
->>> condition(exp.column("city"), FieldType.SINGLE_LINE_TEXT, OPERATORS["is_not"],
+>>> condition(exp.column("city"), FieldType.SINGLE_LINE_TEXT, OPERATORS["is"], True,
 ...           Value(text="Jakarta"), date(2026, 1, 31)).sql("duckdb")
 "NOT COALESCE(LOWER(city) = LOWER('Jakarta'), FALSE)"
 """
@@ -29,7 +29,7 @@ from decimal import Decimal
 from sqlglot import exp
 
 from segmentation.rules.catalog import FieldType
-from segmentation.rules.operators import Operator, Value, positive
+from segmentation.rules.operators import Operator, Value
 
 TEXT_TYPES = {
     FieldType.SINGLE_LINE_TEXT,
@@ -43,12 +43,17 @@ TEXT_TYPES = {
 
 
 def condition(
-    column: exp.Expression, field_type: FieldType, operator: Operator, value: Value, as_of: date
+    column: exp.Expression,
+    field_type: FieldType,
+    operator: Operator,
+    negated: bool,
+    value: Value,
+    as_of: date,
 ) -> exp.Expression:
-    """The boolean (never NULL) expression of ``column <operator> value`` as of a day."""
-    base, negated = positive(operator)
+    """The boolean (never NULL) expression of ``column <operator> value`` as of a day, for
+    a positive ``operator`` (``NOT`` it when ``negated``)."""
     predicate = exp.Coalesce(
-        this=_BUILDERS[base.name](column, field_type, value, as_of), expressions=[exp.false()]
+        this=_BUILDERS[operator.name](column, field_type, value, as_of), expressions=[exp.false()]
     )
     return exp.not_(predicate) if negated else predicate
 

@@ -1,7 +1,7 @@
-"""Rule set -> one SELECT over the marts, confined to one tenant.
+"""Bound rule set -> one SELECT over the marts, confined to one tenant.
 
-The profile (``marts.contact_profile AS p``) drives the query; every other table a rule
-set needs is LEFT JOINed once, on the contact and the tenant:
+The profile (:attr:`Catalog.profile`, aliased ``p``) drives the query; every other
+table a rule set needs is LEFT JOINed once, on the contact and the tenant:
 
 * contact-grain marts (metrics, RFM) as they are;
 * a custom field as ``(SELECT contact_id, <typed value> FROM contact_custom_fields
@@ -11,136 +11,136 @@ set needs is LEFT JOINed once, on the contact and the tenant:
   AND <window> GROUP BY contact_id)``, compared with the condition's count.
 
 Identical joins are shared, so many rule sets can be compiled into one query (one
-boolean column each) that reads the profile once.
+boolean column each) that reads the profile once. Each node of the bound tree has its
+``visit_<Node>`` method; a node without one raises.
+
+>>> from datetime import date
+>>> from segmentation.rules.validate import bind
+>>> bound = bind({"groups": [{"conditions": [{"type": "association",
+...     "association": "orders", "count": {"operator": "at_least", "value": 2}}]}]}, "t1")
+>>> print(to_sql(compile_rule_set(bound, date(2026, 11, 25)), pretty=True))
+SELECT
+  p.contact_id
+FROM marts.contact_profile AS p
+LEFT JOIN (
+  SELECT
+    contact_id,
+    COUNT(*) AS matches
+  FROM marts.contact_orders
+  WHERE
+    cid = 't1'
+  GROUP BY
+    contact_id
+) AS j0
+  ON j0.contact_id = p.contact_id
+WHERE
+  p.cid = 't1' AND COALESCE(j0.matches, 0) >= 2
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, timedelta
 
 from sqlglot import exp
 
 from segmentation.compile.predicates import condition, date_literal
-from segmentation.rules.catalog import Catalog, FieldType, load_catalog
-from segmentation.rules.model import (
-    AssociationCondition,
-    CountOperator,
-    CustomFieldCondition,
-    FieldCondition,
-    Group,
-    Match,
-    RuleSet,
+from segmentation.rules.bound import (
+    And,
+    BoundRuleSet,
+    Column,
+    CustomValue,
+    FieldTest,
+    Node,
+    Or,
+    RecordCount,
+    Test,
 )
-from segmentation.rules.operators import OPERATORS, parse_validated
-from segmentation.rules.validate import CustomField
+from segmentation.rules.catalog import load_catalog
+from segmentation.rules.model import CountOperator
+from segmentation.rules.plan import plan
 
-PROFILE = "marts.contact_profile"
 PROFILE_ALIAS = "p"
+
+_COUNTS = {
+    CountOperator.AT_LEAST: lambda matches, wanted: matches >= wanted,
+    CountOperator.AT_MOST: lambda matches, wanted: matches <= wanted,
+    CountOperator.EXACTLY: lambda matches, wanted: matches.eq(wanted),
+}
 
 
 class QueryBuilder:
     """Builds predicates for one tenant and day, collecting the joins they need."""
 
-    def __init__(
-        self,
-        cid: str,
-        as_of: date,
-        custom_fields: Mapping[str, CustomField] | None = None,
-        catalog: Catalog | None = None,
-    ) -> None:
+    def __init__(self, cid: str, as_of: date) -> None:
         self.cid = cid
         self.as_of = as_of
-        self.custom_fields = custom_fields or {}
-        self.catalog = catalog or load_catalog()
+        self.profile = load_catalog().profile
         self._joins: dict[str, tuple[str, exp.Expression]] = {}
 
     # -- predicates -------------------------------------------------------------
 
-    def rule_set(self, rule_set: RuleSet) -> exp.Expression:
-        """The predicate of a whole rule set, over the profile row ``p``."""
-        return _combine(rule_set.match, [self.group(g) for g in rule_set.groups])
+    def predicate(self, node: Node) -> exp.Expression:
+        """The boolean (never NULL) expression of a bound node, over the profile row ``p``."""
+        visit = getattr(self, f"visit_{type(node).__name__}", None)
+        if visit is None:
+            raise TypeError(f"no compiler for {type(node).__name__}")
+        return visit(node)
 
-    def group(self, group: Group) -> exp.Expression:
-        """The predicate of one group."""
-        return _combine(group.match, [self.condition(c) for c in group.conditions])
+    def visit_And(self, node: And) -> exp.Expression:
+        return _parenthesized(exp.and_(*(self.predicate(p) for p in node.parts)), node.parts)
 
-    def condition(self, item) -> exp.Expression:
-        """The predicate of one condition (never NULL)."""
-        if isinstance(item, FieldCondition):
-            field = self.catalog.field(item.field)
-            column = self.column(field.table, field.column)
-            return self._operator(column, field.field_type, item.operator, item.value)
-        if isinstance(item, CustomFieldCondition):
-            field_type = self.custom_fields[item.field_id].field_type
-            column = exp.column("value", table=self._custom_field(item.field_id, field_type))
-            return self._operator(column, field_type, item.operator, item.value)
-        if isinstance(item, AssociationCondition):
-            return self._association(item)
-        raise TypeError(f"no compiler for condition {type(item).__name__}")
+    def visit_Or(self, node: Or) -> exp.Expression:
+        return _parenthesized(exp.or_(*(self.predicate(p) for p in node.parts)), node.parts)
 
-    def _operator(self, column, field_type: FieldType, name: str, raw) -> exp.Expression:
-        operator = OPERATORS[name]
-        value = parse_validated(operator, field_type, raw)
-        return condition(column, field_type, operator, value, self.as_of)
+    def visit_FieldTest(self, node: FieldTest) -> exp.Expression:
+        if isinstance(node.source, CustomValue):
+            column = exp.column("value", table=self._custom_value(node.source))
+        else:
+            column = self.column(node.source)
+        return self._test(column, node.test)
 
-    def _association(self, item: AssociationCondition) -> exp.Expression:
-        association = self.catalog.association(item.association)
+    def visit_RecordCount(self, node: RecordCount) -> exp.Expression:
         filters = [self._tenant(None)]
-        for sub in item.where:
-            field = association.field(sub.field)
-            filters.append(
-                self._operator(exp.column(field.column), field.field_type, sub.operator, sub.value)
-            )
-        if item.window is not None:
-            date_field = association.field(item.window.field or association.date_field)
-            start = self.as_of - timedelta(days=item.window.last_days - 1)
-            filters.append(
-                exp.column(date_field.column).between(date_literal(start), date_literal(self.as_of))
-            )
+        filters += [self._test(exp.column(f.column), f.test) for f in node.filters]
+        if node.window is not None:
+            start = self.as_of - timedelta(days=node.window.last_days - 1)
+            days = (date_literal(start), date_literal(self.as_of))
+            filters.append(exp.column(node.window.column).between(*days))
         records = (
             exp.select("contact_id", exp.alias_(exp.Count(this=exp.Star()), "matches"))
-            .from_(exp.to_table(association.table))
+            .from_(exp.to_table(node.table))
             .where(exp.and_(*filters))
             .group_by("contact_id")
         )
-        alias = self._join(records)
         matches = exp.Coalesce(
-            this=exp.column("matches", table=alias), expressions=[exp.convert(0)]
+            this=exp.column("matches", table=self._join(records)), expressions=[exp.convert(0)]
         )
-        wanted = exp.convert(item.count.value)
-        return {
-            CountOperator.AT_LEAST: matches >= wanted,
-            CountOperator.AT_MOST: matches <= wanted,
-            CountOperator.EXACTLY: matches.eq(wanted),
-        }[item.count.operator]
+        return _COUNTS[node.count](matches, exp.convert(node.value))
+
+    def _test(self, column: exp.Expression, test: Test) -> exp.Expression:
+        return condition(
+            column, test.field_type, test.operator, test.negated, test.value, self.as_of
+        )
 
     # -- joins -----------------------------------------------------------------
 
     def _tenant(self, table: str | None) -> exp.Expression:
         return exp.column("cid", table=table).eq(exp.convert(self.cid))
 
-    def column(self, table: str, column: str) -> exp.Column:
+    def column(self, source: Column) -> exp.Column:
         """A column of a contact-grain mart, joined to the profile if it is another table."""
-        return exp.column(column, table=self._contact_table(table))
+        if source.table == self.profile:
+            return exp.column(source.column, table=PROFILE_ALIAS)
+        return exp.column(source.column, table=self._join(exp.to_table(source.table)))
 
-    def _contact_table(self, table: str) -> str:
-        if table == PROFILE:
-            return PROFILE_ALIAS
-        return self._join(exp.to_table(table))
-
-    def _custom_field(self, field_id: str, field_type: FieldType) -> str:
-        custom = self.catalog.custom
+    def _custom_value(self, source: CustomValue) -> str:
         values = (
-            exp.select(
-                "contact_id",
-                exp.alias_(exp.column(custom.value_columns[field_type]), "value"),
-            )
-            .from_(exp.to_table(custom.table))
+            exp.select("contact_id", exp.alias_(exp.column(source.column), "value"))
+            .from_(exp.to_table(source.table))
             .where(
                 exp.and_(
                     self._tenant(None),
-                    exp.column(custom.field_id_column).eq(exp.convert(field_id)),
+                    exp.column(source.field_id_column).eq(exp.convert(source.field_id)),
                 )
             )
         )
@@ -155,7 +155,7 @@ class QueryBuilder:
 
     def from_profile(self) -> exp.Select:
         """``FROM profile p LEFT JOIN ...``: every join the predicates built so far need."""
-        query = exp.select().from_(exp.to_table(PROFILE).as_(PROFILE_ALIAS))
+        query = exp.select().from_(exp.to_table(self.profile).as_(PROFILE_ALIAS))
         for alias, source in self._joins.values():
             if isinstance(source, exp.Select):
                 joined, tenant = source.subquery(alias), []  # the subquery filters the tenant
@@ -168,20 +168,14 @@ class QueryBuilder:
         return query.where(self._tenant(PROFILE_ALIAS))
 
 
-def _combine(match: Match, parts: list[exp.Expression]) -> exp.Expression:
-    combined = exp.and_(*parts) if match is Match.ALL else exp.or_(*parts)
+def _parenthesized(combined: exp.Expression, parts: tuple) -> exp.Expression:
     return exp.paren(combined) if len(parts) > 1 else combined
 
 
-def compile_rule_set(
-    rule_set: RuleSet,
-    cid: str,
-    as_of: date,
-    custom_fields: Mapping[str, CustomField] | None = None,
-) -> exp.Select:
-    """``SELECT p.contact_id FROM ... WHERE p.cid = <cid> AND <rule set>``."""
-    builder = QueryBuilder(cid, as_of, custom_fields)
-    predicate = builder.rule_set(rule_set)
+def compile_rule_set(bound: BoundRuleSet, as_of: date) -> exp.Select:
+    """``SELECT p.contact_id FROM ... WHERE p.cid = <cid> AND <rule set>``, planned."""
+    builder = QueryBuilder(bound.cid, as_of)
+    predicate = builder.predicate(plan(bound.root))
     return (
         builder.from_profile()
         .select(exp.column("contact_id", table=PROFILE_ALIAS))

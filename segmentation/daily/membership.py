@@ -23,6 +23,8 @@ from datetime import date, timedelta
 import duckdb
 import pyarrow as pa
 
+from segmentation.transactions import transaction
+
 SCHEMA = "segments"
 MEMBERSHIP = f"{SCHEMA}.segment_membership"
 DAYS = f"{SCHEMA}.segment_days"
@@ -79,22 +81,18 @@ def apply_day(
     )
     con.register("day_facts", facts)
     con.register("day_segments", neighbours)
-    con.execute("BEGIN TRANSACTION")
     try:
-        _stage(con, day)
-        changes = _changes(con, segment_ids)
-        _rewrite(con)
-        con.execute(f"DELETE FROM {DAYS} WHERE day = ? AND segment_id IN "
-                    "(SELECT segment_id FROM day_segments)", [day])  # fmt: skip
-        hashes = rule_set_hashes or {}
-        con.executemany(
-            f"INSERT INTO {DAYS} VALUES (?, ?, ?, ?, now()::TIMESTAMP)",
-            [(s, tenants[s], day, hashes.get(s)) for s in segment_ids],
-        )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            _stage(con, day)
+            changes = _changes(con, segment_ids)
+            _rewrite(con)
+            con.execute(f"DELETE FROM {DAYS} WHERE day = ? AND segment_id IN "
+                        "(SELECT segment_id FROM day_segments)", [day])  # fmt: skip
+            hashes = rule_set_hashes or {}
+            con.executemany(
+                f"INSERT INTO {DAYS} VALUES (?, ?, ?, ?, now()::TIMESTAMP)",
+                [(s, tenants[s], day, hashes.get(s)) for s in segment_ids],
+            )
     finally:
         con.unregister("day_facts")
         con.unregister("day_segments")

@@ -32,9 +32,10 @@ from segmentation.daily.membership import (
 )
 from segmentation.daily.stats import forget_matched_customers, write_stats
 from segmentation.daily.store import StoredSegment, rule_set_hash
+from segmentation.rules.catalog import load_catalog
 from segmentation.rules.model import Segment, SegmentStatus
 from segmentation.settings import DEFAULT_TIMEZONE
-from segmentation.warehouse import custom_fields, marts_day
+from segmentation.warehouse import marts_day
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class DayResult:
 
 def computable(
     stored: list[StoredSegment], day: date, timezones: dict[str, str]
-) -> tuple[list[Segment], dict[str, str]]:
+) -> tuple[list[StoredSegment], dict[str, str]]:
     """The segments to compute on ``day``, and why each other one is left alone."""
     chosen, skipped = [], {}
     for item in stored:
@@ -65,7 +66,7 @@ def computable(
         elif _local_day(segment, timezones) > day:
             skipped[segment.id] = "rule set edited after the day"
         else:
-            chosen.append(segment)
+            chosen.append(item)
     return chosen, skipped
 
 
@@ -80,10 +81,11 @@ def run_day(con: duckdb.DuckDBPyConnection, day: date, stored: list[StoredSegmen
     if built != day:
         raise ValueError(f"the marts are built as of {built}, not {day}: build the day first")
     timezones = dict(
-        con.execute("SELECT DISTINCT cid, timezone FROM marts.contact_profile").fetchall()
+        con.execute(f"SELECT DISTINCT cid, timezone FROM {load_catalog().profile}").fetchall()
     )
-    segments, skipped = computable(stored, day, timezones)
-    members = evaluate_segments(con, segments, day, custom_fields(con))
+    chosen, skipped = computable(stored, day, timezones)
+    segments = [item.segment for item in chosen]
+    members = evaluate_segments(con, {i.segment.id: i.rule_set for i in chosen}, day)
     tenants = {s.id: s.cid for s in segments}
     hashes = {s.id: rule_set_hash(s) for s in segments}
     changes = apply_day(con, day, members, tenants, hashes) if members else []

@@ -22,11 +22,12 @@ from datetime import date
 import duckdb
 
 from segmentation.daily.membership import MEMBERSHIP, SCHEMA
+from segmentation.rules.catalog import load_catalog
+from segmentation.transactions import transaction
 
 DAILY_STATS = f"{SCHEMA}.segment_daily_stats"
 DISTRIBUTIONS = f"{SCHEMA}.segment_distributions"
 MATCHED_CUSTOMERS = f"{SCHEMA}.segment_matched_customers"
-AGE_BUCKETS = ("under 18", "18-24", "25-34", "35-44", "45-54", "55-64", "65+", "unknown")
 
 _MEMBERS_ON_DAY = f"""
     SELECT m.segment_id, m.cid, m.contact_id FROM {MEMBERSHIP} m
@@ -88,8 +89,7 @@ def write_stats(
         {"ids": list(segment_tenants), "cids": list(segment_tenants.values())},
     )
     params = {"day": day}
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for table in (DAILY_STATS, DISTRIBUTIONS):
             con.execute(
                 f"DELETE FROM {table} WHERE day = $day "
@@ -100,18 +100,15 @@ def write_stats(
         con.execute(_distributions_sql(), params)
         if current:
             _write_matched_customers(con, day, current)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
 def _daily_stats_sql() -> str:
+    profile = load_catalog().profile
     return f"""
         INSERT INTO {DAILY_STATS}
         WITH members AS ({_MEMBERS_ON_DAY}),
         base AS (
-            SELECT cid, count(*) AS contacts FROM marts.contact_profile
+            SELECT cid, count(*) AS contacts FROM {profile}
             WHERE cid IN (SELECT cid FROM stats_segments) GROUP BY cid
         ),
         per_segment AS (
@@ -121,7 +118,7 @@ def _daily_stats_sql() -> str:
                    count(CASE WHEN p.is_email_reachable THEN 1 END) AS email
             FROM stats_segments s
             LEFT JOIN members m USING (segment_id)
-            LEFT JOIN marts.contact_profile p ON p.contact_id = m.contact_id AND p.cid = m.cid
+            LEFT JOIN {profile} p ON p.contact_id = m.contact_id AND p.cid = m.cid
             GROUP BY s.segment_id
         ),
         moves AS (
@@ -153,12 +150,13 @@ def _distributions_sql() -> str:
         f"SELECT segment_id, cid, '{name}' AS dimension, {expression} AS bucket FROM people"
         for name, expression in dimensions.items()
     )
+    profile = load_catalog().profile
     return f"""
         INSERT INTO {DISTRIBUTIONS}
         WITH members AS ({_MEMBERS_ON_DAY}),
         people AS (
             SELECT m.segment_id, m.cid, p.source, p.city, p.gender, {_AGE_YEARS} AS age
-            FROM members m JOIN marts.contact_profile p
+            FROM members m JOIN {profile} p
             ON p.contact_id = m.contact_id AND p.cid = m.cid
         )
         SELECT segment_id, cid, $day, dimension, bucket, count(*)
@@ -177,6 +175,8 @@ def forget_matched_customers(con: duckdb.DuckDBPyConnection, segment_ids: set[st
 
 
 def _write_matched_customers(con: duckdb.DuckDBPyConnection, day: date, current: set[str]) -> None:
+    catalog = load_catalog()
+    activity = catalog.field("last_activity_at")
     con.execute(
         f"DELETE FROM {MATCHED_CUSTOMERS} WHERE segment_id IN (SELECT unnest($ids))",
         {"ids": sorted(current)},
@@ -186,10 +186,10 @@ def _write_matched_customers(con: duckdb.DuckDBPyConnection, day: date, current:
         INSERT INTO {MATCHED_CUSTOMERS}
         WITH members AS ({_MEMBERS_ON_DAY})
         SELECT m.segment_id, m.cid, m.contact_id, p.full_name, p.source,
-               x.last_activity_on, p.created_by, p.owner_id, $day
+               x.{activity.column} AS last_activity_on, p.created_by, p.owner_id, $day
         FROM members m
-        JOIN marts.contact_profile p ON p.contact_id = m.contact_id AND p.cid = m.cid
-        LEFT JOIN marts.contact_metrics x ON x.contact_id = m.contact_id AND x.cid = m.cid
+        JOIN {catalog.profile} p ON p.contact_id = m.contact_id AND p.cid = m.cid
+        LEFT JOIN {activity.table} x ON x.contact_id = m.contact_id AND x.cid = m.cid
         WHERE m.segment_id IN (SELECT unnest($ids))
         """,
         {"day": day, "ids": sorted(current)},

@@ -23,8 +23,10 @@ from pydantic import ValidationError
 from segmentation.daily.stats import DAILY_STATS
 from segmentation.daily.stats import ensure_tables as ensure_stats_tables
 from segmentation.limits import Limits
+from segmentation.rules.bound import BoundRuleSet
+from segmentation.rules.catalog import CustomField
 from segmentation.rules.model import Segment
-from segmentation.rules.validate import CustomField, Issue, check, strict
+from segmentation.rules.validate import Issue, strict, validate
 from segmentation.text import fold
 
 
@@ -52,6 +54,8 @@ class StoredSegment:
     """Problems that do not stop the segment from being computed (a duplicate name)."""
     declared: Mapping[str, object] = field(default_factory=dict)
     """The file's own id, cid and name, even when it is invalid."""
+    rule_set: BoundRuleSet | None = None
+    """The segment's rule set, bound (resolved and parsed) when it is valid."""
 
     @property
     def valid(self) -> bool:
@@ -115,13 +119,11 @@ def read_segment(
     declared = {k: data.get(k) for k in ("id", "cid", "name")}
     cid = data.get("cid") if isinstance(data.get("cid"), str) else ""
     issues = _segment_issues(data, path if placed else None, context)
-    issues += [
-        Issue(i.code, "/rule_set" + i.pointer, i.message)
-        for i in check(data.get("rule_set"), cid, context.custom_fields, context.limits)
-    ]
+    bound, problems = validate(data.get("rule_set"), cid, context.custom_fields, context.limits)
+    issues += [Issue(i.code, "/rule_set" + i.pointer, i.message) for i in problems]
     if issues:
         return StoredSegment(path, None, tuple(issues), declared=declared)
-    return StoredSegment(path, strict(Segment, data), (), declared=declared)
+    return StoredSegment(path, strict(Segment, data), (), declared=declared, rule_set=bound)
 
 
 def _invalid(path: Path, code: str, pointer: str, message: str) -> StoredSegment:
@@ -218,12 +220,14 @@ def _amended(item: StoredSegment, issues: list[Issue], warnings: list[Issue]) ->
     if not issues and not warnings:
         return item
     all_issues = (*item.issues, *issues)
+    valid = not all_issues
     return StoredSegment(
         item.path,
-        None if all_issues else item.segment,
+        item.segment if valid else None,
         all_issues,
         (*item.warnings, *warnings),
         item.declared,
+        item.rule_set if valid else None,
     )
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from segmentation.landing.load import RAW_SCHEMA, quote
+from segmentation.landing.load import quote
 from segmentation.landing.sources import Entity
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def validate_table(
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     columns = ", ".join(quote(c) for c in _columns(entity))
-    frame = con.sql(f"SELECT {columns} FROM {RAW_SCHEMA}.{entity.table}").df()
+    frame = con.sql(f"SELECT {columns} FROM {entity.relation}").df()
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)

@@ -40,11 +40,11 @@ from segmentation.landing.files import (
     landing_files,
     stream,
 )
-from segmentation.landing.sources import Entity, Reference
+from segmentation.landing.sources import RAW_SCHEMA, Entity, Reference
+from segmentation.landing.sources import entity as entity_spec
 from segmentation.text import WHITESPACE
 from segmentation.transactions import transaction
 
-RAW_SCHEMA = "raw"
 QUARANTINE = f"{RAW_SCHEMA}.quarantine"
 LOAD_LOG = f"{RAW_SCHEMA}.load_log"
 
@@ -188,7 +188,7 @@ def conservation(con: duckdb.DuckDBPyConnection, entity: Entity) -> Conservation
     good = last_good_load(con, entity)
     landed = sum(good["files"].values()) if good else 0
     clean, quarantined = con.execute(
-        f"""SELECT (SELECT count(*) FROM {RAW_SCHEMA}.{entity.table}),
+        f"""SELECT (SELECT count(*) FROM {entity.relation}),
                    (SELECT count(*) FROM {QUARANTINE} WHERE entity = ? AND action = ?)""",
         [entity.name, REJECTED],
     ).fetchall()[0]
@@ -351,7 +351,7 @@ def _reference_noun(ref: Reference) -> str:
 
 
 def _reference_join(ref: Reference, alias: str) -> str:
-    parent = f"{RAW_SCHEMA}.crm_{ref.parent}"
+    parent = entity_spec(ref.parent).relation
     return (
         f"LEFT JOIN (SELECT {quote(ref.parent_column)} AS parent_key, cid AS parent_cid "
         f"FROM {parent}) {alias} ON {alias}.parent_key = l.{quote(ref.column)}"
@@ -450,7 +450,7 @@ def _known_zone(value: str) -> str:
 
 def _clean_table_sql(entity: Entity) -> str:
     columns = ", ".join(f"{_cleaned(entity, c)} AS {quote(c)}" for c in entity.columns)
-    return f"CREATE OR REPLACE TABLE {RAW_SCHEMA}.{entity.table} AS SELECT {columns} FROM {_KEPT}"
+    return f"CREATE OR REPLACE TABLE {entity.relation} AS SELECT {columns} FROM {_KEPT}"
 
 
 def _repairs(entity: Entity) -> list[tuple[str, str, str]]:
@@ -529,7 +529,7 @@ def _column_value_case(entity: Entity, column_expr: str) -> str:
 
 def _result(con: duckdb.DuckDBPyConnection, entity: Entity) -> LoadResult:
     landed = con.execute("SELECT count(*) FROM landed").fetchall()[0][0]
-    loaded = con.execute(f"SELECT count(*) FROM {RAW_SCHEMA}.{entity.table}").fetchall()[0][0]
+    loaded = con.execute(f"SELECT count(*) FROM {entity.relation}").fetchall()[0][0]
     counts = con.execute(
         f"SELECT action, rule, count(*) FROM {QUARANTINE} WHERE entity = ? "
         "GROUP BY ALL ORDER BY ALL",
@@ -537,7 +537,7 @@ def _result(con: duckdb.DuckDBPyConnection, entity: Entity) -> LoadResult:
     ).fetchall()
     return LoadResult(
         entity=entity.name,
-        table=f"{RAW_SCHEMA}.{entity.table}",
+        table=f"{entity.relation}",
         landed_rows=landed,
         loaded_rows=loaded,
         rejected={rule: n for action, rule, n in counts if action == REJECTED},

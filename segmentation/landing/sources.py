@@ -11,6 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pyarrow as pa
+
+RAW_SCHEMA = "raw"
+"""Where the loader writes: the clean tables, the quarantine and the load log."""
+
 EMAIL_PATTERN = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
 """A deliberately plain email shape: one @, a dotted domain with a 2+ letter TLD."""
 
@@ -62,6 +67,11 @@ class Entity:
     def table(self) -> str:
         """Name of the clean table in the ``raw`` schema."""
         return f"crm_{self.name}"
+
+    @property
+    def relation(self) -> str:
+        """``raw.crm_<entity>``: the clean table, schema included."""
+        return f"{RAW_SCHEMA}.{self.table}"
 
     @property
     def parents(self) -> tuple[str, ...]:
@@ -333,6 +343,23 @@ ENTITIES: tuple[Entity, ...] = (
         version_by=("last_transaction_at", "joined_at"),
     ),
 )
+
+_ARROW_TYPES = {
+    "VARCHAR": pa.string(),
+    "TIMESTAMP": pa.timestamp("us"),
+    "DATE": pa.date32(),
+    "BOOLEAN": pa.bool_(),
+    "INTEGER": pa.int32(),
+    "BIGINT": pa.int64(),
+    MONEY: pa.decimal128(18, 2),
+    "VARCHAR[]": pa.list_(pa.string()),
+}
+
+
+def arrow_schema(spec: Entity) -> pa.Schema:
+    """The Arrow schema of an entity's landing file, as a CRM export types it."""
+    return pa.schema([(c, _ARROW_TYPES[t]) for c, t in spec.columns.items()])
+
 
 ENTITIES_BY_NAME: dict[str, Entity] = {entity.name: entity for entity in ENTITIES}
 

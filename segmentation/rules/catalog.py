@@ -7,6 +7,7 @@ names a mart column that a condition can filter on.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from importlib import resources
@@ -16,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 
 class FieldType(StrEnum):
-    """The CRM's field types (DESIGN section 4)."""
+    """The CRM's field types."""
 
     SINGLE_LINE_TEXT = "single_line_text"
     TEXT_AREA = "text_area"
@@ -98,18 +99,33 @@ class Association(_Frozen):
 
 
 class CustomFields(_Frozen):
-    """Where a tenant's own fields live: one row per contact and field, typed."""
+    """Where a tenant's own fields live: their definitions, and their values (one row per
+    contact and field, typed)."""
 
+    definitions: str
     table: str
     field_id_column: str
     value_columns: dict[FieldType, str]
     """Field type -> the typed value column holding it."""
 
 
+@dataclass(frozen=True)
+class CustomField:
+    """A tenant's own field, as defined in the CRM (read from the warehouse)."""
+
+    cid: str
+    field_id: str
+    name: str
+    field_type: FieldType | None
+    """None for a type the CRM has and this engine does not know (kept, not filterable)."""
+
+
 class Catalog(_Frozen):
     """The whole catalog; see ``catalog.yaml`` for the data."""
 
     version: int
+    profile: str
+    """The mart with one row per contact that exists on the day: it drives every query."""
     fields: tuple[Field, ...]
     associations: tuple[Association, ...]
     custom: CustomFields
@@ -135,7 +151,8 @@ class Catalog(_Frozen):
     def tables(self) -> set[str]:
         """Every mart table a condition can read."""
         return (
-            {f.table for f in self.fields}
+            {self.profile}
+            | {f.table for f in self.fields}
             | {a.table for a in self.associations}
             | {self.custom.table}
         )

@@ -165,13 +165,6 @@ def parse_value(
     return _PARSERS[shape](raw, limits or Limits())
 
 
-def parse_validated(operator: Operator, field_type: FieldType, raw: object) -> Value:
-    """The value of a condition that validation already accepted (its limits included)."""
-    return parse_value(operator, field_type, raw, _NO_LIMITS)
-
-
-_NO_LIMITS = Limits(max_values=10**9, max_text_length=10**9, max_days=10**9)
-
 MAX_NUMBER = Decimal(10) ** 15
 """Numbers in conditions stay below a quadrillion in magnitude..."""
 MAX_DECIMALS = 6

@@ -1,11 +1,13 @@
 """The reference evaluator: rule-set semantics in plain Python over rows (the test oracle).
 
 Written from docs/operators.md, independently of the SQL compiler: no SQL, no sqlglot,
-row by row. It is slow on purpose-free simplicity and used only to check the compiler
+row by row, simple rather than fast, and used only to check the compiler
 in differential tests.
 
-Tables are given as ``{"marts.contact_profile": [row, ...], ...}`` with rows as dicts
-holding the mart columns (dates as ``datetime.date``, multi-select values as lists).
+It reads the same bound tree as the compiler (validation resolves and parses a rule set
+once), the tree before the planner's passes. Tables are given as
+``{"marts.contact_profile": [row, ...], ...}`` with rows as dicts holding the mart
+columns (dates as ``datetime.date``, multi-select values as lists).
 """
 
 from __future__ import annotations
@@ -15,48 +17,41 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 
-from segmentation.rules.catalog import Catalog, FieldType, load_catalog
-from segmentation.rules.model import (
-    AssociationCondition,
-    CountOperator,
-    CustomFieldCondition,
-    FieldCondition,
-    Match,
-    RuleSet,
+from segmentation.rules.bound import (
+    And,
+    BoundRuleSet,
+    CustomValue,
+    FieldTest,
+    Node,
+    Or,
+    RecordCount,
+    Test,
 )
-from segmentation.rules.operators import OPERATORS, Value, parse_validated
-from segmentation.rules.validate import CustomField
+from segmentation.rules.catalog import FieldType, load_catalog
+from segmentation.rules.model import CountOperator
+from segmentation.rules.operators import OPERATORS, Value, parse_value, positive
 from segmentation.text import fold
 
 Row = Mapping[str, object]
-PROFILE = "marts.contact_profile"
 _TEXTUAL = {
     FieldType.SINGLE_LINE_TEXT, FieldType.TEXT_AREA, FieldType.URL, FieldType.DROPDOWN_SELECT,
     FieldType.UPLOAD, FieldType.SIGNATURE, FieldType.GPS,
 }  # fmt: skip
 
 
-def evaluate(
-    rule_set: RuleSet,
-    cid: str,
-    as_of: date,
-    tables: Mapping[str, Iterable[Row]],
-    custom_fields: Mapping[str, CustomField] | None = None,
-    catalog: Catalog | None = None,
-) -> set[str]:
-    """Ids of the tenant's contacts that match ``rule_set`` as of ``as_of``."""
-    evaluator = _Evaluator(cid, as_of, tables, custom_fields or {}, catalog or load_catalog())
+def evaluate(bound: BoundRuleSet, as_of: date, tables: Mapping[str, Iterable[Row]]) -> set[str]:
+    """Ids of the tenant's contacts that match ``bound`` as of ``as_of``."""
+    evaluator = _Evaluator(bound.cid, as_of, tables)
     return {
         row["contact_id"]
-        for row in evaluator.rows(PROFILE)
-        if evaluator.rule_set(rule_set, row["contact_id"])
+        for row in evaluator.rows(load_catalog().profile)
+        if evaluator.holds(bound.root, row["contact_id"])
     }
 
 
 class _Evaluator:
-    def __init__(self, cid, as_of, tables, custom_fields, catalog) -> None:
-        self.cid, self.as_of, self.catalog = cid, as_of, catalog
-        self.custom_fields = custom_fields
+    def __init__(self, cid: str, as_of: date, tables: Mapping[str, Iterable[Row]]) -> None:
+        self.cid, self.as_of = cid, as_of
         self.tables = {name: [r for r in rows if r["cid"] == cid] for name, rows in tables.items()}
         self.by_contact: dict[str, dict[str, list[Row]]] = {}
         for name, rows in self.tables.items():
@@ -68,79 +63,58 @@ class _Evaluator:
     def rows(self, table: str) -> list[Row]:
         return self.tables.get(table, [])
 
-    def rule_set(self, rule_set: RuleSet, contact_id: str) -> bool:
-        results = (self.group(g, contact_id) for g in rule_set.groups)
-        return all(results) if rule_set.match is Match.ALL else any(results)
+    def holds(self, node: Node, contact_id: str) -> bool:
+        if isinstance(node, And):
+            return all(self.holds(part, contact_id) for part in node.parts)
+        if isinstance(node, Or):
+            return any(self.holds(part, contact_id) for part in node.parts)
+        if isinstance(node, FieldTest):
+            return test_holds(node.test, self._value(node, contact_id), self.as_of)
+        if isinstance(node, RecordCount):
+            return self._count_holds(node, contact_id)
+        raise TypeError(type(node).__name__)
 
-    def group(self, group, contact_id: str) -> bool:
-        results = (self.condition(c, contact_id) for c in group.conditions)
-        return all(results) if group.match is Match.ALL else any(results)
+    def _value(self, node: FieldTest, contact_id: str):
+        source = node.source
+        rows = self.by_contact.get(source.table, {}).get(contact_id, [])
+        if isinstance(source, CustomValue):
+            rows = [r for r in rows if r[source.field_id_column] == source.field_id]
+        return rows[0].get(source.column) if rows else None
 
-    def condition(self, item, contact_id: str) -> bool:
-        if isinstance(item, FieldCondition):
-            field = self.catalog.field(item.field)
-            rows = self.by_contact.get(field.table, {}).get(contact_id, [])
-            value = rows[0].get(field.column) if rows else None
-            return holds(item.operator, item.value, field.field_type, value, self.as_of)
-        if isinstance(item, CustomFieldCondition):
-            field_type = self.custom_fields[item.field_id].field_type
-            return holds(
-                item.operator,
-                item.value,
-                field_type,
-                self._custom_value(item, contact_id),
-                self.as_of,
-            )
-        if isinstance(item, AssociationCondition):
-            return self._association(item, contact_id)
-        raise TypeError(type(item).__name__)
-
-    def _custom_value(self, item: CustomFieldCondition, contact_id: str):
-        custom = self.catalog.custom
-        column = custom.value_columns[self.custom_fields[item.field_id].field_type]
-        for row in self.by_contact.get(custom.table, {}).get(contact_id, []):
-            if row[custom.field_id_column] == item.field_id:
-                return row.get(column)
-        return None
-
-    def _association(self, item: AssociationCondition, contact_id: str) -> bool:
-        association = self.catalog.association(item.association)
-        records = self.by_contact.get(association.table, {}).get(contact_id, [])
+    def _count_holds(self, node: RecordCount, contact_id: str) -> bool:
         count = 0
-        for record in records:
+        for record in self.by_contact.get(node.table, {}).get(contact_id, []):
             matches = all(
-                holds(
-                    sub.operator,
-                    sub.value,
-                    association.field(sub.field).field_type,
-                    record.get(association.field(sub.field).column),
-                    self.as_of,
-                )
-                for sub in item.where
+                test_holds(f.test, record.get(f.column), self.as_of) for f in node.filters
             )
-            if matches and item.window is not None:
-                column = association.field(item.window.field or association.date_field).column
-                day = record.get(column)
-                first = self.as_of - timedelta(days=item.window.last_days - 1)
+            if matches and node.window is not None:
+                day = record.get(node.window.column)
+                first = self.as_of - timedelta(days=node.window.last_days - 1)
                 matches = day is not None and first <= day <= self.as_of
             count += matches
-        wanted = item.count.value
-        if item.count.operator is CountOperator.AT_LEAST:
-            return count >= wanted
-        if item.count.operator is CountOperator.AT_MOST:
-            return count <= wanted
-        return count == wanted
+        if node.count is CountOperator.AT_LEAST:
+            return count >= node.value
+        if node.count is CountOperator.AT_MOST:
+            return count <= node.value
+        return count == node.value
+
+
+def test_holds(test: Test, actual, as_of: date) -> bool:
+    """Whether a field holding ``actual`` passes ``test`` as of a day."""
+    if _is_empty(actual, test.field_type):
+        result = False  # a positive operator never matches an empty value
+    else:
+        result = _POSITIVE[test.operator.name](actual, test.value, as_of, test.field_type)
+    return not result if test.negated else result
 
 
 def holds(operator_name: str, raw_value, field_type: FieldType, actual, as_of: date) -> bool:
-    """Whether a field holding ``actual`` satisfies ``<operator> <raw_value>`` as of a day."""
+    """Whether a field holding ``actual`` satisfies ``<operator> <raw_value>`` as of a day
+    (the value parsed as validation parses it)."""
     operator = OPERATORS[operator_name]
-    value = parse_validated(operator, field_type, raw_value)
-    if operator.negates:
-        return not holds(operator.negates, raw_value, field_type, actual, as_of)
-    if _is_empty(actual, field_type):
-        return False  # a positive operator never matches an empty value
-    return _POSITIVE[operator.name](actual, value, as_of, field_type)
+    value = parse_value(operator, field_type, raw_value)
+    base, negated = positive(operator)
+    return test_holds(Test(base, negated, field_type, value), actual, as_of)
 
 
 def _is_empty(actual, field_type: FieldType) -> bool:

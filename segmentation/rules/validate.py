@@ -1,13 +1,19 @@
-"""Validation: any JSON becomes a :class:`RuleSet` or a list of every problem in it.
+"""Validation and binding: any JSON becomes a bound rule set, or every problem in it.
 
 Each problem has a stable ``code``, a JSON ``pointer`` to the offending place and a
-``message`` a person can act on. Structure is pydantic's job; meaning (the field
-exists, the operator fits its type, the value fits the operator, the tenant owns the
-custom field, the limits hold) is checked here, condition by condition, so that one
-broken condition does not hide the problems of the others.
+``message`` a person can act on. Structure is pydantic's job (read as strictly as the
+published JSON Schema); meaning (the field exists, the operator fits its type, the value
+fits the operator, the tenant owns the custom field, the limits hold) is checked here,
+condition by condition, so that one broken condition does not hide the problems of the
+others. Checking a condition resolves it, so a valid rule set comes back **bound**
+(:mod:`segmentation.rules.bound`): fields resolved to columns, values parsed, once.
 
 >>> check({"version": 1, "groups": []}, cid="t1")[0].code
 'no_groups'
+>>> bound = bind({"groups": [{"conditions": [
+...     {"type": "field", "field": "rfm_label", "operator": "is_empty"}]}]}, "t1")
+>>> bound.root.parts[0].parts[0].source
+Column(table='marts.contact_rfm', column='rfm_label')
 """
 
 from __future__ import annotations
@@ -20,16 +26,36 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from segmentation.limits import Limits
-from segmentation.rules.catalog import Catalog, FieldType, load_catalog
+from segmentation.rules.bound import (
+    And,
+    BoundRuleSet,
+    Column,
+    CustomValue,
+    FieldTest,
+    Node,
+    Or,
+    RecordCount,
+    RecordFilter,
+    Test,
+    Window,
+)
+from segmentation.rules.catalog import Catalog, CustomField, FieldType, load_catalog
 from segmentation.rules.model import (
     RULE_SET_VERSION,
     AssociationCondition,
     Condition,
     CustomFieldCondition,
     FieldCondition,
+    Match,
     RuleSet,
 )
-from segmentation.rules.operators import OPERATORS, OPERATORS_BY_TYPE, InvalidValue, parse_value
+from segmentation.rules.operators import (
+    OPERATORS,
+    OPERATORS_BY_TYPE,
+    InvalidValue,
+    parse_value,
+    positive,
+)
 
 
 @dataclass(frozen=True)
@@ -51,17 +77,6 @@ class InvalidRuleSet(ValueError):
 
 
 @dataclass(frozen=True)
-class CustomField:
-    """A tenant's own field, as defined in the CRM."""
-
-    cid: str
-    field_id: str
-    name: str
-    field_type: FieldType | None
-    """None for a type the CRM has and this engine does not know (kept, not filterable)."""
-
-
-@dataclass(frozen=True)
 class Context:
     """What validation checks against: the tenant, its custom fields, the limits."""
 
@@ -75,28 +90,39 @@ class Context:
 _CONDITION = TypeAdapter(Condition)
 
 
+def validate(
+    data: Any,
+    cid: str,
+    custom_fields: Mapping[str, CustomField] | None = None,
+    limits: Limits | None = None,
+) -> tuple[BoundRuleSet | None, list[Issue]]:
+    """``data`` (parsed JSON, or JSON text) as tenant ``cid``'s rule set: bound when it is
+    valid, else None and every problem."""
+    return _bind(data, Context(cid, custom_fields or {}, limits or Limits()))
+
+
 def check(
     data: Any,
     cid: str,
     custom_fields: Mapping[str, CustomField] | None = None,
     limits: Limits | None = None,
 ) -> list[Issue]:
-    """Every problem of ``data`` (parsed JSON, or JSON text) as a rule set of tenant ``cid``."""
-    context = Context(cid, custom_fields or {}, limits or Limits())
-    return _issues(data, context)
+    """Every problem of ``data`` as a rule set of tenant ``cid`` (see :func:`validate`)."""
+    return validate(data, cid, custom_fields, limits)[1]
 
 
-def load_rule_set(
+def bind(
     data: Any,
     cid: str,
     custom_fields: Mapping[str, CustomField] | None = None,
     limits: Limits | None = None,
-) -> RuleSet:
-    """The rule set in ``data``; :class:`InvalidRuleSet` lists every problem otherwise."""
-    issues = check(data, cid, custom_fields, limits)
+) -> BoundRuleSet:
+    """``data`` as tenant ``cid``'s bound rule set; :class:`InvalidRuleSet` lists every
+    problem otherwise (see :func:`validate`)."""
+    bound, issues = validate(data, cid, custom_fields, limits)
     if issues:
         raise InvalidRuleSet(issues)
-    return strict(RuleSet, _parsed(data))
+    return bound
 
 
 def strict(model: Any, data: Any) -> Any:
@@ -110,27 +136,51 @@ def _parsed(data: Any) -> Any:
     return json.loads(data) if isinstance(data, str | bytes) else data
 
 
-def _issues(data: Any, context: Context) -> list[Issue]:
+def _bind(data: Any, context: Context) -> tuple[BoundRuleSet | None, list[Issue]]:
     try:
         data = _parsed(data)
     except (ValueError, UnicodeDecodeError) as error:
-        return [Issue("invalid_json", "", f"not valid JSON: {error}")]
+        return None, [Issue("invalid_json", "", f"not valid JSON: {error}")]
     if not isinstance(data, dict):
-        return [Issue("invalid_structure", "", "a rule set is a JSON object with `groups`")]
+        return None, [Issue("invalid_structure", "", "a rule set is a JSON object with `groups`")]
     version = data.get("version", RULE_SET_VERSION)
     if version != RULE_SET_VERSION:
-        return [
-            Issue(
-                "unknown_version",
-                "/version",
-                f"rule-set version {version!r} is not known; this engine reads version "
-                f"{RULE_SET_VERSION}",
-            )
-        ]
+        message = (
+            f"rule-set version {version!r} is not known; this engine reads version "
+            f"{RULE_SET_VERSION}"
+        )
+        return None, [Issue("unknown_version", "/version", message)]
     issues = _structure_issues(data)
     issues += _limit_issues(data, context.limits)
-    issues += _condition_issues(data, context)
-    return _deduplicated(issues)
+    bound: dict[str, Node] = {}
+    for pointer, raw in _raw_conditions(data):
+        try:
+            condition = strict(_CONDITION, raw)
+        except ValidationError:
+            continue  # its structure problems are reported already
+        node, problems = _bind_condition(condition, pointer, context)
+        issues += problems
+        if node is not None:
+            bound[pointer] = node
+    if issues:
+        return None, _deduplicated(issues)
+    return BoundRuleSet(context.cid, _tree(strict(RuleSet, data), bound)), []
+
+
+def _tree(rule_set: RuleSet, bound: Mapping[str, Node]) -> Node:
+    """The rule set's groups and conditions as And / Or nodes over the bound conditions."""
+    groups = [
+        _combine(
+            group.match,
+            [bound[f"/groups/{g}/conditions/{c}"] for c in range(len(group.conditions))],
+        )
+        for g, group in enumerate(rule_set.groups)
+    ]
+    return _combine(rule_set.match, groups)
+
+
+def _combine(match: Match, parts: list[Node]) -> Node:
+    return (And if match is Match.ALL else Or)(tuple(parts))
 
 
 def _structure_issues(data: dict) -> list[Issue]:
@@ -202,17 +252,6 @@ def _limit_issues(data: dict, limits: Limits) -> list[Issue]:
     return issues
 
 
-def _condition_issues(data: dict, context: Context) -> list[Issue]:
-    issues = []
-    for pointer, raw in _raw_conditions(data):
-        try:
-            condition = strict(_CONDITION, raw)
-        except ValidationError:
-            continue  # its structure problems are reported already
-        issues += _semantic_issues(condition, pointer, context)
-    return issues
-
-
 def _raw_conditions(data: dict):
     groups = data.get("groups")
     for g, group in enumerate(groups if isinstance(groups, list) else []):
@@ -221,74 +260,66 @@ def _raw_conditions(data: dict):
             yield f"/groups/{g}/conditions/{c}", raw
 
 
-def _semantic_issues(condition, pointer: str, context: Context) -> list[Issue]:
+Bound = tuple[Node | None, list[Issue]]
+"""A condition bound, or the problems that stop it from binding."""
+
+
+def _bind_condition(condition, pointer: str, context: Context) -> Bound:
     if isinstance(condition, FieldCondition):
-        return _field_issues(condition, pointer, context)
+        return _bind_field(condition, pointer, context)
     if isinstance(condition, CustomFieldCondition):
-        return _custom_field_issues(condition, pointer, context)
-    return _association_issues(condition, pointer, context)
+        return _bind_custom_field(condition, pointer, context)
+    return _bind_association(condition, pointer, context)
 
 
-def _field_issues(condition: FieldCondition, pointer: str, context: Context) -> list[Issue]:
+def _bind_field(condition: FieldCondition, pointer: str, context: Context) -> Bound:
     try:
-        field_type = context.catalog.field(condition.field).field_type
+        found = context.catalog.field(condition.field)
     except KeyError:
-        return [
-            Issue(
-                "unknown_field",
-                f"{pointer}/field",
-                f"no field {condition.field!r} in the catalog "
-                "(segmentation/rules/catalog.yaml lists every field)",
-            )
-        ]
-    return _operator_issues(condition.operator, condition.value, field_type, pointer, context)
+        message = (
+            f"no field {condition.field!r} in the catalog "
+            "(segmentation/rules/catalog.yaml lists every field)"
+        )
+        return None, [Issue("unknown_field", f"{pointer}/field", message)]
+    test, issues = _bind_test(
+        condition.operator, condition.value, found.field_type, pointer, context
+    )
+    source = Column(found.table, found.column)
+    return (FieldTest(source, test, pointer) if test else None), issues
 
 
-def _custom_field_issues(
-    condition: CustomFieldCondition, pointer: str, context: Context
-) -> list[Issue]:
+def _bind_custom_field(condition: CustomFieldCondition, pointer: str, context: Context) -> Bound:
     found = context.custom_fields.get(condition.field_id)
+    where = f"{pointer}/field_id"
     if found is None:
-        return [
-            Issue(
-                "unknown_custom_field",
-                f"{pointer}/field_id",
-                f"no custom field {condition.field_id!r} exists",
-            )
-        ]
+        message = f"no custom field {condition.field_id!r} exists"
+        return None, [Issue("unknown_custom_field", where, message)]
     if found.cid != context.cid:
-        return [
-            Issue(
-                "custom_field_of_another_tenant",
-                f"{pointer}/field_id",
-                f"custom field {condition.field_id!r} belongs to another tenant",
-            )
-        ]
+        message = f"custom field {condition.field_id!r} belongs to another tenant"
+        return None, [Issue("custom_field_of_another_tenant", where, message)]
     if found.field_type is None:
-        return [
-            Issue(
-                "unsupported_field_type",
-                f"{pointer}/field_id",
-                f"custom field {found.name!r} has a type segments cannot filter on yet",
-            )
-        ]
-    return _operator_issues(condition.operator, condition.value, found.field_type, pointer, context)
+        message = f"custom field {found.name!r} has a type segments cannot filter on yet"
+        return None, [Issue("unsupported_field_type", where, message)]
+    test, issues = _bind_test(
+        condition.operator, condition.value, found.field_type, pointer, context
+    )
+    custom = context.catalog.custom
+    source = CustomValue(
+        custom.table,
+        custom.field_id_column,
+        found.field_id,
+        custom.value_columns[found.field_type],
+    )
+    return (FieldTest(source, test, pointer) if test else None), issues
 
 
-def _association_issues(
-    condition: AssociationCondition, pointer: str, context: Context
-) -> list[Issue]:
+def _bind_association(condition: AssociationCondition, pointer: str, context: Context) -> Bound:
     try:
         association = context.catalog.association(condition.association)
     except KeyError:
         known = ", ".join(a.id for a in context.catalog.associations)
-        return [
-            Issue(
-                "unknown_association",
-                f"{pointer}/association",
-                f"no association {condition.association!r}; known: {known}",
-            )
-        ]
+        message = f"no association {condition.association!r}; known: {known}"
+        return None, [Issue("unknown_association", f"{pointer}/association", message)]
     limits = context.limits
     issues = []
     if len(condition.where) > limits.max_sub_filters:
@@ -299,90 +330,85 @@ def _association_issues(
                 f"at most {limits.max_sub_filters} sub-filters, got {len(condition.where)}",
             )
         )
+    filters = []
     for i, sub in enumerate(condition.where):
         sub_pointer = f"{pointer}/where/{i}"
         try:
-            field_type = association.field(sub.field).field_type
+            found = association.field(sub.field)
         except KeyError:
             known = ", ".join(f.id for f in association.fields)
-            issues.append(
-                Issue(
-                    "unknown_field",
-                    f"{sub_pointer}/field",
-                    f"{association.label} have no field {sub.field!r}; known: {known}",
-                )
-            )
+            message = f"{association.label} have no field {sub.field!r}; known: {known}"
+            issues.append(Issue("unknown_field", f"{sub_pointer}/field", message))
             continue
-        issues += _operator_issues(sub.operator, sub.value, field_type, sub_pointer, context)
+        test, problems = _bind_test(sub.operator, sub.value, found.field_type, sub_pointer, context)
+        issues += problems
+        if test:
+            filters.append(RecordFilter(found.column, test))
     if not 0 <= condition.count.value <= limits.max_count:
-        issues.append(
-            Issue(
-                "count_out_of_range",
-                f"{pointer}/count/value",
-                f"the count must be between 0 and {limits.max_count}",
-            )
-        )
-    if condition.window is not None:
-        issues += _window_issues(condition, association, pointer, context)
-    return issues
+        message = f"the count must be between 0 and {limits.max_count}"
+        issues.append(Issue("count_out_of_range", f"{pointer}/count/value", message))
+    window, problems = _bind_window(condition, association, pointer, context)
+    issues += problems
+    if issues:
+        return None, issues
+    node = RecordCount(
+        association.table,
+        tuple(filters),
+        window,
+        condition.count.operator,
+        condition.count.value,
+        pointer,
+    )
+    return node, []
 
 
-def _window_issues(condition, association, pointer: str, context: Context) -> list[Issue]:
+def _bind_window(
+    condition: AssociationCondition, association, pointer: str, context: Context
+) -> tuple[Window | None, list[Issue]]:
     window = condition.window
+    if window is None:
+        return None, []
     date_field = window.field or association.date_field
     if date_field is None:
-        return [
-            Issue(
-                "window_not_supported",
-                f"{pointer}/window",
-                f"{association.label} have no date: remove the window",
-            )
-        ]
+        message = f"{association.label} have no date: remove the window"
+        return None, [Issue("window_not_supported", f"{pointer}/window", message)]
     issues = []
     try:
-        if association.field(date_field).field_type is not FieldType.DATE:
+        found = association.field(date_field)
+        if found.field_type is not FieldType.DATE:
             issues.append(
                 Issue("window_field_not_a_date", f"{pointer}/window/field", "not a date field")
             )
     except KeyError:
-        issues.append(
-            Issue(
-                "unknown_field",
-                f"{pointer}/window/field",
-                f"{association.label} have no field {date_field!r}",
-            )
-        )
+        message = f"{association.label} have no field {date_field!r}"
+        issues.append(Issue("unknown_field", f"{pointer}/window/field", message))
     if not 1 <= window.last_days <= context.limits.max_days:
-        issues.append(
-            Issue(
-                "days_out_of_range",
-                f"{pointer}/window/last_days",
-                f"last_days must be between 1 and {context.limits.max_days}",
-            )
-        )
-    return issues
+        message = f"last_days must be between 1 and {context.limits.max_days}"
+        issues.append(Issue("days_out_of_range", f"{pointer}/window/last_days", message))
+    if issues:
+        return None, issues
+    return Window(found.column, window.last_days), []
 
 
-def _operator_issues(
+def _bind_test(
     name: str, value: Any, field_type: FieldType, pointer: str, context: Context
-) -> list[Issue]:
+) -> tuple[Test | None, list[Issue]]:
+    """The operator and its parsed value, or why they do not fit the field's type."""
     allowed = OPERATORS_BY_TYPE[field_type]
     if name not in allowed:
         code = "operator_not_allowed" if name in OPERATORS else "unknown_operator"
-        return [
-            Issue(
-                code,
-                f"{pointer}/operator",
-                f"`{name}` does not apply to a {field_type.value} field; use one of: "
-                + ", ".join(allowed),
-            )
-        ]
-    limits = context.limits
+        message = (
+            f"`{name}` does not apply to a {field_type.value} field; use one of: "
+            + ", ".join(allowed)
+        )
+        return None, [Issue(code, f"{pointer}/operator", message)]
+    operator = OPERATORS[name]
     try:
-        parse_value(OPERATORS[name], field_type, value, limits)
+        parsed = parse_value(operator, field_type, value, context.limits)
     except InvalidValue as error:
-        return [Issue(error.code, f"{pointer}/value", str(error))]
-    return []
+        return None, [Issue(error.code, f"{pointer}/value", str(error))]
+    base, negated = positive(operator)
+    return Test(base, negated, field_type, parsed), []
 
 
 def _deduplicated(issues: list[Issue]) -> list[Issue]:

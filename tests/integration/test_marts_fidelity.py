@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 
 from segmentation.compile import compile_rule_set, to_sql
-from segmentation.rules.validate import load_rule_set
+from segmentation.rules.validate import bind
 from segmentation.warehouse import observed_options
 from tests.helpers import (
     contact,
@@ -31,8 +31,8 @@ LOADED_AT = datetime(2026, 3, 1)
 
 
 def members(con: duckdb.DuckDBPyConnection, day: date, *conditions: dict) -> set[str]:
-    rule_set = load_rule_set({"groups": [{"conditions": list(conditions)}]}, "t1")
-    sql = to_sql(compile_rule_set(rule_set, "t1", day))
+    rule_set = bind({"groups": [{"conditions": list(conditions)}]}, "t1")
+    sql = to_sql(compile_rule_set(rule_set, day))
     return {row[0] for row in con.execute(sql).fetchall()}
 
 

@@ -12,7 +12,7 @@ from segmentation.daily.store import StoreContext, read_segment, read_store, seg
 from segmentation.preview import SAMPLE_SIZE, preview
 from segmentation.rules.reference import evaluate
 from segmentation.rules.schema import SEGMENT_DEFS
-from segmentation.rules.validate import load_rule_set
+from segmentation.rules.validate import bind
 from segmentation.warehouse import custom_fields
 from tests.conftest import AS_OF
 from tools.cli import main
@@ -65,18 +65,17 @@ def test_example_segment_previews_what_the_reference_finds(path: Path, marts) ->
     con, fields, rows = marts
     stored = read_segment(path, StoreContext(fields))
     assert stored.valid, stored.issues
-    segment = stored.segment
-    result = preview(con, segment.rule_set, segment.cid, AS_OF, fields)
-    expected = evaluate(segment.rule_set, segment.cid, AS_OF, rows, fields)
+    result = preview(con, stored.rule_set, AS_OF)
+    expected = evaluate(stored.rule_set, AS_OF, rows)
     assert result.total_matched == len(expected)
     assert {s.contact_id for s in result.sample} <= expected
     assert len(result.sample) == min(SAMPLE_SIZE, len(expected))
 
 
 def test_preview_returns_the_sample_fields_only(marts) -> None:
-    con, fields, _ = marts
+    con, _, _ = marts
     cid = con.execute("SELECT min(cid) FROM marts.contact_profile").fetchall()[0][0]
-    rule_set = load_rule_set(
+    rule_set = bind(
         {
             "groups": [
                 {
@@ -88,7 +87,7 @@ def test_preview_returns_the_sample_fields_only(marts) -> None:
         },
         cid,
     )
-    result = preview(con, rule_set, cid, AS_OF, fields)
+    result = preview(con, rule_set, AS_OF)
     assert result.total_matched == result.total_customer_base > SAMPLE_SIZE
     assert len(result.sample) == SAMPLE_SIZE
     assert set(vars(result.sample[0])) == {"contact_id", "full_name", "source", "last_activity_on"}

@@ -237,7 +237,7 @@ def test_invalid_segment_is_skipped_and_reported_while_the_rest_run(warehouse_co
     )  # fmt: skip
     partitions = daily_partitions(date(2025, 1, 1), "Asia/Jakarta")
     result = dg.materialize(
-        [*build_segment_assets(partitions), every_segment_is_valid],
+        [build_segment_assets(partitions), every_segment_is_valid],
         partition_key=AS_OF.isoformat(),
         resources={"warehouse": Warehouse(database=str(warehouse_copy)),
                    "segment_store": SegmentStore(path=str(store))},

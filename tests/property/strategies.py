@@ -10,9 +10,8 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from segmentation.rules.catalog import FieldType, load_catalog
+from segmentation.rules.catalog import CustomField, FieldType, load_catalog
 from segmentation.rules.operators import OPERATORS, OPERATORS_BY_TYPE, Shape, value_shape
-from segmentation.rules.validate import CustomField
 from segmentation.text import clean
 
 CATALOG = load_catalog()

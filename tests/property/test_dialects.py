@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sqlglot import exp
 
 from segmentation.compile import compile_rule_set, to_sql
-from segmentation.rules.validate import load_rule_set
+from segmentation.rules.validate import bind
 from tests.property.strategies import AS_OF_DAYS, CUSTOM_FIELDS, rule_sets
 
 DIALECTS = ("duckdb", "spark", "trino", "postgres", "snowflake", "bigquery")
@@ -18,8 +18,8 @@ DIALECTS = ("duckdb", "spark", "trino", "postgres", "snowflake", "bigquery")
 @st.composite
 def compiled(draw) -> exp.Select:
     as_of = draw(st.sampled_from(AS_OF_DAYS))
-    rule_set = load_rule_set(draw(rule_sets(as_of)), "t1", CUSTOM_FIELDS)
-    return compile_rule_set(rule_set, "t1", as_of, CUSTOM_FIELDS)
+    rule_set = bind(draw(rule_sets(as_of)), "t1", CUSTOM_FIELDS)
+    return compile_rule_set(rule_set, as_of)
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from segmentation.compile import compile_rule_set, to_sql
 from segmentation.rules.reference import evaluate
-from segmentation.rules.validate import load_rule_set
+from segmentation.rules.validate import bind
 from tests.property.strategies import (
     AS_OF_DAYS,
     CATALOG,
@@ -32,15 +32,15 @@ def cases(draw, rules=rule_sets, min_contacts: int = 1):
 
 
 def members_by_sql(rule_set, as_of: date, tables) -> set[str]:
-    tree = compile_rule_set(rule_set, "t1", as_of, CUSTOM_FIELDS)
+    tree = compile_rule_set(rule_set, as_of)
     with in_memory_marts(tables) as con:
         return {row[0] for row in con.execute(to_sql(tree, "duckdb")).fetchall()}
 
 
 def check_case(case) -> None:
     as_of, raw, tables = case
-    rule_set = load_rule_set(raw, "t1", CUSTOM_FIELDS)
-    expected = evaluate(rule_set, "t1", as_of, tables, CUSTOM_FIELDS)
+    rule_set = bind(raw, "t1", CUSTOM_FIELDS)
+    expected = evaluate(rule_set, as_of, tables)
     found = members_by_sql(rule_set, as_of, tables)
     assert found == expected
     assert all(contact.startswith("t1-") for contact in found)  # never another tenant's

@@ -16,7 +16,7 @@ import pytest
 from segmentation.compile.predicates import anniversary_keys
 from segmentation.rules.catalog import FieldType
 from segmentation.rules.reference import holds
-from segmentation.rules.validate import load_rule_set
+from segmentation.rules.validate import bind
 from segmentation.settings import REPOSITORY
 from segmentation.text import WHITESPACE, fold
 from tests.property.strategies import CUSTOM_FIELDS, as_stored
@@ -105,7 +105,7 @@ def test_reference_semantics(field_type, operator, value, stored, expected) -> N
 @pytest.mark.parametrize(("field_type", "operator", "value", "stored", "expected"), CASES)
 def test_compiled_semantics(field_type, operator, value, stored, expected) -> None:
     field_id = f"t1-{field_type.value}"
-    rule_set = load_rule_set(
+    rule_set = bind(
         {
             "groups": [
                 {

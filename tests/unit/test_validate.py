@@ -15,8 +15,8 @@ from segmentation.rules.validate import (
     InvalidRuleSet,
     Issue,
     Limits,
+    bind,
     check,
-    load_rule_set,
 )
 
 CUSTOM = {
@@ -192,9 +192,9 @@ def test_validate_limits_are_settings() -> None:
     assert codes(data, limits=Limits(max_groups=3, max_conditions_per_group=4)) == []
 
 
-def test_load_rule_set_raises_with_every_issue() -> None:
+def test_bind_raises_with_every_issue() -> None:
     with pytest.raises(InvalidRuleSet) as raised:
-        load_rule_set(rules(field("nope", "is", "x"), field("city", "is", 3)), "t1")
+        bind(rules(field("nope", "is", "x"), field("city", "is", 3)), "t1")
     assert [i.code for i in raised.value.issues] == ["unknown_field", "wrong_value_type"]
     assert "/groups/0/conditions/0/field" in str(raised.value)
 
@@ -248,7 +248,7 @@ def test_validate_never_raises_on_any_json(data) -> None:
     assert all(isinstance(i, Issue) and i.code and i.message for i in issues)
     assert all(i.pointer == "" or i.pointer.startswith("/") for i in issues)
     if not issues:
-        load_rule_set(data, "t1", CUSTOM)  # what validates also loads
+        bind(data, "t1", CUSTOM)  # what validates also loads
 
 
 @pytest.mark.parametrize("name", sorted(SCHEMAS))

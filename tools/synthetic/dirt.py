@@ -12,6 +12,8 @@ from collections import Counter
 import numpy as np
 import polars as pl
 
+from tools.synthetic.draws import uuids
+
 DAY = 86_400
 FUTURE_DAYS = (400, 1_500)
 """Future timestamps land more than a year after the export, as typos do (2062 for 2026)."""
@@ -52,8 +54,6 @@ def _future(rng: np.random.Generator, end_ts: int, n: int) -> pl.Series:
 
 
 def _unknown_ids(rng: np.random.Generator, n: int) -> list[str]:
-    from tools.synthetic.generator import uuids
-
     return list(uuids(rng, n)) if n else []
 
 

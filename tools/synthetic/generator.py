@@ -12,19 +12,19 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from segmentation.landing import sources
 from tools.synthetic import dirt
 from tools.synthetic import vocabulary as vocab
+from tools.synthetic.draws import between, blank_out, pick, timestamps, uuids
 
 DAY = 86_400
 USERS_PER_TENANT = 8
@@ -180,7 +180,7 @@ class _Writer:
         """Write ``frame`` as the entity's file, typed by the contract, pages checksummed."""
         name = f"{entity}/part-0.parquet"
         (self.landing_dir / entity).mkdir(parents=True, exist_ok=True)
-        table = frame.to_arrow().cast(landing_schema(sources.entity(entity)))
+        table = frame.to_arrow().cast(sources.arrow_schema(sources.entity(entity)))
         pq.write_table(table, self.landing_dir / name, write_page_checksum=True)
         self.files.append(name)
         self.rows[entity] = frame.height
@@ -202,78 +202,6 @@ def stable_id(*parts: object) -> str:
 def _rng(config: GeneratorConfig, entity: str) -> np.random.Generator:
     stream = int.from_bytes(entity.encode(), "little") % (2**63)
     return np.random.default_rng([config.seed, stream])
-
-
-_ARROW_TYPES = {
-    "VARCHAR": pa.string(),
-    "TIMESTAMP": pa.timestamp("us"),
-    "DATE": pa.date32(),
-    "BOOLEAN": pa.bool_(),
-    "INTEGER": pa.int32(),
-    "BIGINT": pa.int64(),
-    sources.MONEY: pa.decimal128(18, 2),
-    "VARCHAR[]": pa.list_(pa.string()),
-}
-
-
-def landing_schema(entity: sources.Entity) -> pa.Schema:
-    """The Arrow schema of an entity's landing file, as a CRM export types it."""
-    return pa.schema([(c, _ARROW_TYPES[t]) for c, t in entity.columns.items()])
-
-
-# -- small vectorised helpers ---------------------------------------------------------
-
-
-def uuids(rng: np.random.Generator, n: int) -> np.ndarray:
-    """``n`` UUID-shaped random ids (version 4 layout) as a numpy string array."""
-    raw = np.frombuffer(rng.bytes(16 * n), dtype=np.uint8).reshape(n, 16).copy()
-    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
-    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
-    hexed = np.frombuffer(raw.tobytes().hex().encode(), dtype="S32").astype("U32")
-    s = pl.Series(hexed)
-    formatted = pl.select(
-        pl.concat_str(
-            [
-                s.str.slice(0, 8),
-                s.str.slice(8, 4),
-                s.str.slice(12, 4),
-                s.str.slice(16, 4),
-                s.str.slice(20, 12),
-            ],
-            separator="-",
-        )
-    ).to_series()
-    return formatted.to_numpy()
-
-
-def pick(rng: np.random.Generator, choices: Sequence, n: int) -> np.ndarray:
-    """``n`` draws from ``choices``: plain values, or ``(value, weight)`` pairs."""
-    if choices and isinstance(choices[0], tuple):
-        values = np.array([c[0] for c in choices], dtype=object)
-        weights = np.array([c[1] for c in choices], dtype=float)
-        return values[rng.choice(len(values), size=n, p=weights / weights.sum())]
-    return np.array(choices, dtype=object)[rng.integers(0, len(choices), n)]
-
-
-def blank_out(rng: np.random.Generator, values: np.ndarray | pl.Series, share: float) -> pl.Series:
-    """``values`` with about ``share`` of them replaced by null."""
-    series = values if isinstance(values, pl.Series) else pl.Series(values)
-    mask = pl.Series(rng.random(len(series)) < share)
-    return pl.select(pl.when(mask).then(None).otherwise(series)).to_series()
-
-
-def between(rng: np.random.Generator, lo: np.ndarray | int, hi: np.ndarray | int, n: int):
-    """Uniform epoch seconds in ``[lo, hi]`` (element-wise)."""
-    lo = np.asarray(lo, dtype=np.int64)
-    span = np.maximum(np.asarray(hi, dtype=np.int64) - lo, 0)
-    return lo + (rng.random(n) * span).astype(np.int64)
-
-
-def _ts(seconds: np.ndarray, mask: np.ndarray | None = None) -> pl.Series:
-    series = pl.from_epoch(pl.Series(seconds.astype(np.int64)), time_unit="s")
-    if mask is not None:
-        series = pl.select(pl.when(pl.Series(mask)).then(series)).to_series()
-    return series
 
 
 def _activity_rows(rng: np.random.Generator, contacts: _Contacts, mean: float) -> np.ndarray:
@@ -365,13 +293,13 @@ def _contacts(
             "source": blank_out(rng, pick(rng, vocab.LEAD_SOURCES, n), 0.03),
             "status": pick(rng, vocab.LEAD_STATUSES, n),
             "owner_id": a_user(),
-            "created_at": _ts(created),
-            "updated_at": _ts(updated),
+            "created_at": timestamps(created),
+            "updated_at": timestamps(updated),
             "created_by": a_user(),
             "updated_by": a_user(),
             "whatsapp_consent": blank_out(rng, rng.random(n) < 0.7, 0.02),
             "email_consent": blank_out(rng, rng.random(n) < 0.45, 0.02),
-            "consent_updated_at": _ts(between(rng, created, config.end_ts, n)),
+            "consent_updated_at": timestamps(between(rng, created, config.end_ts, n)),
         },
     ).with_columns(
         pl.when(pl.Series(rng.random(n) < 0.1))
@@ -513,8 +441,8 @@ def _conversations(ctx: _Context, rng: np.random.Generator):
             "contact_id": contacts.contact_id[rows],
             "channel": pick(rng, vocab.CONVERSATION_CHANNELS, n),
             "status": np.where(is_resolved, "resolved", "open"),
-            "started_at": _ts(started),
-            "resolved_at": _ts(resolved, is_resolved),
+            "started_at": timestamps(started),
+            "resolved_at": timestamps(resolved, is_resolved),
             "agent_id": agents,
             "message_count": (1 + rng.poisson(8, n)).astype(np.int32),
         }
@@ -540,7 +468,7 @@ def _campaigns(ctx: _Context, rng: np.random.Generator):
             + " #"
             + np.tile(np.arange(1, per_tenant + 1), config.tenants).astype(str),
             "channel": np.where(rng.random(sent.size) < 0.9, "whatsapp", "email"),
-            "sent_at": _ts(sent.reshape(-1)),
+            "sent_at": timestamps(sent.reshape(-1)),
         }
     )
     yield "campaigns", campaigns
@@ -572,7 +500,7 @@ def _recipients(config, contacts, sent, campaign_ids, rng) -> pl.DataFrame:
             "campaign_id": campaign_ids[tenant, chosen],
             "contact_id": contacts.contact_id[rows],
             "status": status,
-            "status_at": _ts(status_at),
+            "status_at": timestamps(status_at),
         }
     )
     return frame.unique(subset=["campaign_id", "contact_id"], keep="first", maintain_order=True)
@@ -633,8 +561,8 @@ def _deals(ctx: _Context, rng: np.random.Generator):
             ),
             "status": status,
             "amount": np.round(rng.lognormal(np.log(15e6), 1.2, n), -5),
-            "created_at": _ts(created),
-            "closed_at": _ts(closed, status != "open"),
+            "created_at": timestamps(created),
+            "closed_at": timestamps(closed, status != "open"),
         }
     )
     yield "deals", ctx.dirty(frame, rng, "deals", "created_at")
@@ -657,8 +585,8 @@ def _tickets(ctx: _Context, rng: np.random.Generator):
             "status": status,
             "priority": pick(rng, vocab.TICKET_PRIORITIES, n),
             "category": pick(rng, vocab.TICKET_CATEGORIES, n),
-            "created_at": _ts(created),
-            "resolved_at": _ts(resolved, done),
+            "created_at": timestamps(created),
+            "resolved_at": timestamps(resolved, done),
         }
     )
     yield "tickets", ctx.dirty(frame, rng, "tickets", "created_at")
@@ -677,7 +605,7 @@ def _orders(ctx: _Context, rng: np.random.Generator):
             "contact_id": contacts.contact_id[rows],
             "amount": np.round(rng.lognormal(np.log(250_000), 0.9, n), -3),
             "status": pick(rng, vocab.ORDER_STATUSES, n),
-            "ordered_at": _ts(between(rng, contacts.created[rows], config.end_ts, n)),
+            "ordered_at": timestamps(between(rng, contacts.created[rows], config.end_ts, n)),
         }
     )
     yield "orders", ctx.dirty(frame, rng, "orders", "ordered_at")
@@ -698,8 +626,8 @@ def _loyalty(ctx: _Context, rng: np.random.Generator):
             "contact_id": contacts.contact_id[rows],
             "tier": tier,
             "points_balance": points,
-            "joined_at": _ts(joined),
-            "last_transaction_at": _ts(last, rng.random(n) >= 0.1),
+            "joined_at": timestamps(joined),
+            "last_transaction_at": timestamps(last, rng.random(n) >= 0.1),
         }
     )
     yield "loyalty_members", ctx.dirty(frame, rng, "loyalty_members", "joined_at")

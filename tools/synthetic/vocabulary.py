@@ -1,6 +1,24 @@
-"""Word lists and weights for realistic Indonesian CRM data."""
+"""Word lists and weights for realistic Indonesian CRM data.
+
+Values the landing contract knows (channels, statuses, tiers...) come from it; this
+module adds only how often each occurs.
+"""
 
 from __future__ import annotations
+
+from segmentation.landing.sources import CAMPAIGN_RECIPIENT_STATUSES as RECIPIENT_STATUSES
+from segmentation.landing.sources import ORDER_STATUSES as ORDER_STATUS_VALUES
+from segmentation.landing.sources import entity
+
+
+def weighted(values: tuple[str, ...], weights: tuple[int, ...]) -> tuple[tuple[str, int], ...]:
+    """``(value, weight)`` pairs, one weight for each of the contract's ``values``."""
+    return tuple(zip(values, weights, strict=True))
+
+
+def _known(entity_name: str, column: str) -> tuple[str, ...]:
+    return entity(entity_name).known_values[column]
+
 
 MALE_FIRST_NAMES = (
     "Budi",
@@ -203,15 +221,8 @@ TENANT_NAMES = (
     "Apotek Harapan",
 )
 TENANT_TIMEZONES = ("Asia/Jakarta", "Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
-PACKAGE_TIERS = ("plus", "ultimate", "360")
-CONVERSATION_CHANNELS = (
-    ("whatsapp", 62),
-    ("instagram", 12),
-    ("facebook", 7),
-    ("email", 8),
-    ("livechat", 8),
-    ("telegram", 3),
-)
+PACKAGE_TIERS = _known("tenants", "package_tier")
+CONVERSATION_CHANNELS = weighted(_known("conversations", "channel"), (62, 12, 7, 8, 8, 3))
 CAMPAIGN_THEMES = (
     "Promo Gajian",
     "Flash Sale",
@@ -224,13 +235,7 @@ CAMPAIGN_THEMES = (
     "Weekend Deal",
     "Independence Day",
 )
-CAMPAIGN_RECIPIENT_STATUSES = (
-    ("failed", 5),
-    ("sent", 10),
-    ("delivered", 35),
-    ("read", 35),
-    ("replied", 15),
-)
+CAMPAIGN_RECIPIENT_STATUSES = weighted(RECIPIENT_STATUSES, (10, 35, 35, 15, 5))
 COMPANY_WORDS = (
     "Maju",
     "Jaya",
@@ -268,17 +273,11 @@ DEAL_STAGES = {
     "won": ("Closed Won",),
     "lost": ("Closed Lost",),
 }
-TICKET_STATUSES = (("open", 10), ("pending", 8), ("resolved", 52), ("closed", 30))
-TICKET_PRIORITIES = (("low", 35), ("medium", 40), ("high", 20), ("urgent", 5))
+TICKET_STATUSES = weighted(_known("tickets", "status"), (10, 8, 52, 30))
+TICKET_PRIORITIES = weighted(_known("tickets", "priority"), (35, 40, 20, 5))
 TICKET_CATEGORIES = ("billing", "delivery", "product", "account", "complaint")
-ORDER_STATUSES = (
-    ("completed", 70),
-    ("shipped", 8),
-    ("paid", 8),
-    ("cancelled", 9),
-    ("refunded", 5),
-)
-LOYALTY_TIERS = (("Bronze", 50), ("Silver", 30), ("Gold", 15), ("Platinum", 5))
+ORDER_STATUSES = weighted(ORDER_STATUS_VALUES, (8, 8, 70, 9, 5))
+LOYALTY_TIERS = weighted(_known("loyalty_members", "tier"), (50, 30, 15, 5))
 
 CUSTOM_FIELDS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     # field type -> (name, options) variants; tenant i takes variant i % len.

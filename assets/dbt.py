@@ -13,11 +13,13 @@ from assets.resources import Warehouse
 
 
 class SchemaKeyedTranslator(DagsterDbtTranslator):
-    """Asset keys are ``<schema>/<name>`` (``marts/contact_rfm``); groups follow schemas."""
+    """Asset keys are the warehouse relation, ``<schema>/<table>`` (``marts/contact_rfm``,
+    ``raw/crm_contacts`` for a source: the loader's asset); groups follow schemas."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
-            return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+            table = dbt_resource_props.get("identifier") or dbt_resource_props["name"]
+            return dg.AssetKey([dbt_resource_props["schema"], table])
         return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:

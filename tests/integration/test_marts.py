@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.helpers import contact, dbt_build, load_all, tenant, write_landing
+from tests.helpers import DBT_PROJECT, contact, dbt_build, load_all, tenant, write_landing
 
 D = date(2026, 1, 31)
 LOADED_AT = datetime(2026, 3, 1)
@@ -42,6 +43,34 @@ def test_dbt_build_is_green_on_generated_data(built_warehouse) -> None:
     assert profiles <= built_warehouse.loads["contacts"].loaded_rows
 
 
+def documented_models() -> dict[str, dict]:
+    """The project's models as the manifest describes them (``make setup`` parses it)."""
+    manifest = json.loads((DBT_PROJECT / "target" / "manifest.json").read_text())
+    return {
+        node["name"]: node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+    }
+
+
+def test_every_model_and_every_mart_column_is_described(built_warehouse) -> None:
+    models = documented_models()
+    assert [name for name, node in models.items() if not node["description"].strip()] == []
+    with built_warehouse.connect() as con:
+        marts = con.execute(
+            "SELECT table_name, list(column_name) FROM information_schema.columns "
+            "WHERE table_schema = 'marts' GROUP BY table_name"
+        ).fetchall()
+    assert marts
+    for table, columns in marts:
+        described = {
+            name
+            for name, column in models[table]["columns"].items()
+            if column["description"].strip()
+        }
+        assert set(columns) == described, f"marts.{table}: describe exactly its columns"
+
+
 RFM_ORDERS = [
     # contact a: 3 orders, the last the day before D
     order("a1", "a", datetime(2026, 1, 10), 100),
@@ -63,7 +92,7 @@ RFM_ORDERS = [
     order("z1", "z", datetime(2026, 1, 31), 10**7, cid="t2"),
 ]
 
-# Worked by hand from DESIGN section 6: score = 1 + floor(5 * (rank - 1) / n), n = 6 in t1.
+# Worked by hand from docs/data-model.md (RFM): score = 1 + floor(5 * (rank - 1) / n), n = 6 in t1.
 RFM_EXPECTED = {
     "a": (1, 3, 300.0, 3, 5, 3, "Loyal Customers"),
     "b": (11, 1, 1000.0, 2, 1, 5, "Hibernating"),

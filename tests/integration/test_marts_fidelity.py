@@ -44,7 +44,8 @@ def test_equal_cents_share_a_monetary_score(tmp_path: Path) -> None:
     write_landing(tmp_path / "landing", tenants=[tenant()],
                   contacts=[contact(c) for c in "abcde"], orders=orders)  # fmt: skip
     load_all(tmp_path / "w.duckdb", tmp_path / "landing", LOADED_AT)
-    dbt_build(tmp_path / "w.duckdb", D, tmp_path, select="+contact_rfm +contact_metrics")
+    marts = "+contact_profile +contact_rfm +contact_metrics"
+    dbt_build(tmp_path / "w.duckdb", D, tmp_path, select=marts)
     with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
         scored = dict(con.execute("SELECT contact_id, m_score FROM marts.contact_rfm").fetchall())
         spent = dict(

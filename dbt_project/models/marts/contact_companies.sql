@@ -9,4 +9,3 @@ select
 from {{ ref('stg_crm__contact_companies') }} as links
 inner join {{ ref('stg_crm__companies') }} as companies
     on links.company_id = companies.company_id and links.cid = companies.cid
-{{ cluster_by_tenant() }}

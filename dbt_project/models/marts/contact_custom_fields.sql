@@ -1,24 +1,15 @@
-{#- A tenant's own (custom) field values: one row per contact and field, typed. -#}
-with profile as (
-    select cid, contact_id from {{ ref('contact_profile') }}
-),
-
-definitions as (
-    select field_id, field_name from {{ ref('stg_crm__custom_field_definitions') }}
-)
-
+{#- A tenant's own (custom) field values: one row per existing contact and field, typed. -#}
 select
-    values_.cid,
-    values_.contact_id,
-    values_.field_id,
-    definitions.field_name,
-    values_.field_type,
-    values_.value_text,
-    values_.value_number,
-    values_.value_date,
-    values_.value_boolean,
-    values_.value_options
-from {{ ref('stg_crm__custom_field_values') }} as values_
-inner join profile on values_.contact_id = profile.contact_id and values_.cid = profile.cid
-inner join definitions on values_.field_id = definitions.field_id
-{{ cluster_by_tenant() }}
+    field_values.cid,
+    field_values.contact_id,
+    field_values.field_id,
+    field_values.field_name,
+    field_values.field_type,
+    field_values.value_text,
+    field_values.value_number,
+    field_values.value_date,
+    field_values.value_boolean,
+    field_values.value_options
+from {{ ref('int_custom_field_values_typed') }} as field_values
+inner join {{ ref('int_contacts_as_of') }} as contacts
+    on field_values.contact_id = contacts.contact_id and field_values.cid = contacts.cid

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('raw', 'crm_campaign_recipients') }}
+    select * from {{ source('crm', 'campaign_recipients') }}
 )
 
 select

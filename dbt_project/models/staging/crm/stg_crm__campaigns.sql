@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('raw', 'crm_campaigns') }}
+    select * from {{ source('crm', 'campaigns') }}
 )
 
 select

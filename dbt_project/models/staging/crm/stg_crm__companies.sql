@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('raw', 'crm_companies') }}
+    select * from {{ source('crm', 'companies') }}
 )
 
 select

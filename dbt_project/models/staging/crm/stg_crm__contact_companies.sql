@@ -1,6 +1,9 @@
 with source as (
-    select * from {{ source('raw', 'crm_contact_companies') }}
+    select * from {{ source('crm', 'contact_companies') }}
 )
 
-select cid, contact_id, company_id
+select
+    cid,
+    contact_id,
+    company_id
 from source

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('raw', 'crm_contacts') }}
+    select * from {{ source('crm', 'contacts') }}
 )
 
 select

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('raw', 'crm_conversations') }}
+    select * from {{ source('crm', 'conversations') }}
 )
 
 select

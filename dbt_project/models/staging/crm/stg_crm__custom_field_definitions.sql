@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('raw', 'crm_custom_field_definitions') }}
+    select * from {{ source('crm', 'custom_field_definitions') }}
 )
 
 select

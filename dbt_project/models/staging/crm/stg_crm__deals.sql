@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('raw', 'crm_deals') }}
+    select * from {{ source('crm', 'deals') }}
 )
 
 select

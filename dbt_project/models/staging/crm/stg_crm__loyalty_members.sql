@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('raw', 'crm_loyalty_members') }}
+    select * from {{ source('crm', 'loyalty_members') }}
 )
 
 select

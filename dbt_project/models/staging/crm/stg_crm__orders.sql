@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('raw', 'crm_orders') }}
+    select * from {{ source('crm', 'orders') }}
 )
 
 select

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('raw', 'crm_tenants') }}
+    select * from {{ source('crm', 'tenants') }}
 )
 
 select

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('raw', 'crm_tickets') }}
+    select * from {{ source('crm', 'tickets') }}
 )
 
 select

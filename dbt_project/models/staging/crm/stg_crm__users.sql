@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('raw', 'crm_users') }}
+    select * from {{ source('crm', 'users') }}
 )
 
 select

@@ -1,0 +1,33 @@
+{#-
+    Differences between dates and timestamps, spelled the same on every engine (dbt's
+    datediff expands to long expressions on some adapters).
+-#}
+
+{#- Whole days from `start_date` to `end_date` (dates): positive when end is later. -#}
+{% macro days_between(start_date, end_date) -%}
+    {{ return(adapter.dispatch('days_between', 'segmentation')(start_date, end_date)) }}
+{%- endmacro %}
+
+{% macro default__days_between(start_date, end_date) -%}
+    date_diff('day', {{ start_date }}, {{ end_date }})
+{%- endmacro %}
+
+{% macro spark__days_between(start_date, end_date) -%}
+    datediff({{ end_date }}, {{ start_date }})
+{%- endmacro %}
+
+{#-
+    Hours from `start_at` to `end_at` (timestamps), counted in whole seconds, as a double
+    on every engine (a bare `/ 3600.0` is a decimal on Spark, a double on DuckDB).
+-#}
+{% macro hours_between(start_at, end_at) -%}
+    {{ return(adapter.dispatch('hours_between', 'segmentation')(start_at, end_at)) }}
+{%- endmacro %}
+
+{% macro default__hours_between(start_at, end_at) -%}
+    cast(date_diff('second', {{ start_at }}, {{ end_at }}) as double) / 3600
+{%- endmacro %}
+
+{% macro spark__hours_between(start_at, end_at) -%}
+    cast(unix_timestamp({{ end_at }}) - unix_timestamp({{ start_at }}) as double) / 3600
+{%- endmacro %}

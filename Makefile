@@ -39,22 +39,24 @@ daily: setup $(DAGSTER_HOME)/dagster.yaml  ## run the daily pipeline on the land
 sql: $(INSTALLED)  ## an interactive SQL shell on the warehouse, read-only
 	$(BIN)/duckdb -readonly $(WAREHOUSE)
 
-test: setup  ## the whole test suite
+test: setup  ## the definitions load (dg check defs), then the whole test suite
+	$(BIN)/dg check defs
 	$(BIN)/pytest
 
 dev: setup $(DAGSTER_HOME)/dagster.yaml  ## the Dagster UI on http://127.0.0.1:3000
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
-lint: $(INSTALLED)
+lint: setup  ## ruff on the Python, sqlfluff (dbt templater) on the models
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	cd dbt_project && ../$(BIN)/sqlfluff lint models tests
 
 bench: setup  ## speed figures at 1M contacts, beside their lower bounds
 	$(BIN)/python -m benchmarks
 
 lock:  ## re-resolve pyproject.toml into requirements.lock
 	rm -rf /tmp/segmentation-lock-venv && $(PYTHON) -m venv /tmp/segmentation-lock-venv
-	/tmp/segmentation-lock-venv/bin/pip install --quiet .
+	/tmp/segmentation-lock-venv/bin/pip install --quiet ".[pipeline,dev]"
 	/tmp/segmentation-lock-venv/bin/pip freeze --exclude customer-segmentation-engine > requirements.lock
 
 clean:

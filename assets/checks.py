@@ -7,9 +7,9 @@
 
 import dagster as dg
 
+from assets.expectations import validate_table
 from assets.ingest import raw_asset_key
 from assets.resources import Warehouse
-from segmentation.landing.expectations import validate_table
 from segmentation.landing.load import QUARANTINE, conservation, last_loaded_at
 from segmentation.landing.sources import ENTITIES, Entity
 

@@ -1,5 +1,7 @@
 """great-expectations suites for the loaded ``raw`` tables, derived from the entity specs.
 
+Great-expectations belongs to the pipeline (the `pipeline` extra), not to the core library.
+
 great-expectations 1.x cannot read DuckDB as a SQL datasource (its results come back
 empty), so a table is read into pandas and validated in an ephemeral context. The
 import costs seconds: it happens inside :func:`validate_table`, not at module import.

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import duckdb
 
-from segmentation.landing.expectations import validate_table
+from assets.expectations import validate_table
 from segmentation.landing.sources import entity
 
 

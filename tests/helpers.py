@@ -1,4 +1,5 @@
-"""Helpers shared by the tests: hand-made landing data and a dbt runner."""
+"""Helpers shared by the tests: hand-made landing data, a dbt runner, and in-memory marts
+for running compiled SQL."""
 
 from __future__ import annotations
 
@@ -14,9 +15,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from assets.dbt import dbt_build_args
+from segmentation.compile import compile_rule_set, to_sql
 from segmentation.landing.load import LoadPolicy, load_entity
 from segmentation.landing.sources import ENTITIES, arrow_schema
+from segmentation.rules.bound import BoundRuleSet
+from segmentation.rules.catalog import FieldType
 from segmentation.settings import DEFAULT_TIMEZONE, REPOSITORY
+from tests.strategies import column_types
 
 DBT_PROJECT = REPOSITORY / "dbt_project"
 DBT = Path(sys.executable).parent / "dbt"
@@ -156,3 +161,41 @@ def store(root: Path, **files: dict | str) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content if isinstance(content, str) else json.dumps(content))
     return root
+
+
+# -- in-memory marts: compiled SQL run on generated rows ----------------------------
+
+MART_ARROW_TYPES = {
+    FieldType.MULTIPLE_SELECT: pa.list_(pa.string()),
+    FieldType.NUMBER: pa.float64(),
+    FieldType.PERCENTAGE: pa.float64(),
+    FieldType.DATE: pa.date32(),
+    FieldType.BOOLEAN: pa.bool_(),
+}
+
+
+def _arrow_type(kind, values: list) -> pa.DataType:
+    if any(isinstance(v, Decimal) for v in values):
+        return pa.decimal128(18, 2)
+    return MART_ARROW_TYPES.get(kind, pa.string()) if isinstance(kind, FieldType) else pa.string()
+
+
+def in_memory_marts(tables: dict[str, list[dict]]) -> duckdb.DuckDBPyConnection:
+    """A connection whose ``marts`` schema holds ``tables`` (every catalog table exists)."""
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA marts")
+    for table, columns in column_types().items():
+        rows = [{c: row.get(c) for c in columns} for row in tables.get(table, [])]
+        schema = pa.schema(
+            [(c, _arrow_type(t, [row[c] for row in rows])) for c, t in columns.items()]
+        )
+        data = pa.Table.from_pylist(rows, schema=schema)  # noqa: F841 (read by DuckDB)
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM data")
+    return con
+
+
+def members_by_sql(rule_set: BoundRuleSet, as_of: date, tables: dict[str, list[dict]]) -> set[str]:
+    """The contacts the compiled SQL of ``rule_set`` selects from in-memory ``tables``."""
+    tree = compile_rule_set(rule_set, as_of)
+    with in_memory_marts(tables) as con:
+        return {row[0] for row in con.execute(to_sql(tree, "duckdb")).fetchall()}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -75,3 +77,36 @@ def test_schedule_day_follows_jakarta_not_utc() -> None:
         scheduled_execution_time=datetime(2026, 11, 24, 17, 30, tzinfo=ZoneInfo("UTC"))
     )
     assert daily_at_eight(context).partition_key == "2026-11-25"
+
+
+# -- the asset graph, as a reviewable snapshot --------------------------------------------
+
+GRAPH_SNAPSHOT = Path(__file__).parent / "fixtures" / "asset_graph.txt"
+
+
+def describe_graph(definitions: dg.Definitions) -> str:
+    """One line per asset (``key [group] partitioned|unpartitioned``), its upstream keys,
+    then its checks (``! name`` for a blocking check): a stable text to diff in review."""
+    graph = definitions.resolve_asset_graph()
+    lines = []
+    for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
+        node = graph.get(key)
+        partitioning = "daily" if node.is_partitioned else "unpartitioned"
+        lines.append(f"{key.to_user_string()} [{node.group_name}] {partitioning}")
+        lines += [f"  <- {p.to_user_string()}" for p in sorted(node.parent_keys, key=str)]
+        for check_key in sorted(node.check_keys, key=lambda c: c.name):
+            blocking = graph.get_check_spec(check_key).blocking
+            lines.append(f"  {'!' if blocking else '?'} {check_key.name}")
+    return "\n".join(lines) + "\n"
+
+
+def test_asset_graph_matches_its_snapshot(definitions) -> None:
+    """A change to the graph (an asset, a dependency, a check) shows in review as a diff
+    of tests/fixtures/asset_graph.txt; rewrite it with SEGMENTATION_UPDATE_FIXTURES=1."""
+    graph = describe_graph(definitions)
+    if os.environ.get("SEGMENTATION_UPDATE_FIXTURES") == "1":
+        GRAPH_SNAPSHOT.write_text(graph)
+    assert graph == GRAPH_SNAPSHOT.read_text(), (
+        "the asset graph changed: review it and rewrite the snapshot with "
+        "SEGMENTATION_UPDATE_FIXTURES=1 .venv/bin/pytest tests/test_defs.py"
+    )

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from segmentation.compile import compile_rule_set, to_sql
 from segmentation.rules.reference import evaluate
 from segmentation.rules.validate import bind
-from tests.property.strategies import (
+from tests.helpers import members_by_sql
+from tests.strategies import (
     AS_OF_DAYS,
     CATALOG,
     CUSTOM_FIELDS,
@@ -21,7 +19,6 @@ from tests.property.strategies import (
     single_conditions,
     windowed_association,
 )
-from tests.property.warehouse import in_memory_marts
 
 
 @st.composite
@@ -29,12 +26,6 @@ def cases(draw, rules=rule_sets, min_contacts: int = 1):
     as_of = draw(st.sampled_from(AS_OF_DAYS))
     rule_set = draw(rules(as_of))
     return as_of, rule_set, draw(mart_rows(as_of, rule_set, min_contacts))
-
-
-def members_by_sql(rule_set, as_of: date, tables) -> set[str]:
-    tree = compile_rule_set(rule_set, as_of)
-    with in_memory_marts(tables) as con:
-        return {row[0] for row in con.execute(to_sql(tree, "duckdb")).fetchall()}
 
 
 def check_case(case) -> None:

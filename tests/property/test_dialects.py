@@ -10,7 +10,7 @@ from sqlglot import exp
 
 from segmentation.compile import compile_rule_set, to_sql
 from segmentation.rules.validate import bind
-from tests.property.strategies import AS_OF_DAYS, CUSTOM_FIELDS, rule_sets
+from tests.strategies import AS_OF_DAYS, CUSTOM_FIELDS, rule_sets
 
 DIALECTS = ("duckdb", "spark", "trino", "postgres", "snowflake", "bigquery")
 
@@ -36,7 +36,7 @@ def test_rendering_parses_back(dialect: str, tree: exp.Select) -> None:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tree=compiled())
 def test_rendering_avoids_forms_spark_gets_wrong(tree: exp.Select) -> None:
-    """DESIGN section 8: forms sqlglot renders for Spark wrongly or not at all."""
+    """Forms sqlglot renders for Spark wrongly or not at all (docs/compiler.md, Portable SQL)."""
     sql = to_sql(tree, "spark").upper()
     for form in ("LIKE", "&&", "LIST_HAS", "LIST_INTERSECT", "DATE_DIFF", "DATEDIFF",
                  "TIMEZONE(", " LEN("):  # fmt: skip

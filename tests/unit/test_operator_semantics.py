@@ -19,8 +19,8 @@ from segmentation.rules.reference import holds
 from segmentation.rules.validate import bind
 from segmentation.settings import REPOSITORY
 from segmentation.text import WHITESPACE, fold
-from tests.property.strategies import CUSTOM_FIELDS, as_stored
-from tests.property.test_differential import members_by_sql
+from tests.helpers import members_by_sql
+from tests.strategies import CUSTOM_FIELDS, as_stored
 
 D = date(2027, 2, 27)  # a common year: 29 February anniversaries fall on the 28th
 T, DD, N, B, M = (FieldType.SINGLE_LINE_TEXT, FieldType.DATE, FieldType.NUMBER,

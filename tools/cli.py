@@ -1,13 +1,15 @@
 """The ``segmentation`` command: tools of the core library for a terminal.
 
-segmentation generate --tenants 10 --contacts-per-tenant 100000 --end-date 2026-11-25
+segmentation generate --tenants 10 --contacts-per-tenant 100000 --conversations-per-contact 10 --end-date 2026-11-25
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -33,13 +35,8 @@ def _today() -> date:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    config = GeneratorConfig(
-        end_date=args.end_date or _today(),
-        seed=args.seed,
-        tenants=args.tenants,
-        contacts_per_tenant=args.contacts_per_tenant,
-        dirty_rate=args.dirty_rate,
-    )
+    settings = {name: getattr(args, name) for name in GENERATE_FLAGS}
+    config = GeneratorConfig(end_date=args.end_date or _today(), **settings)
     landing = args.landing or Settings.from_env().landing
     print(f"Generating {config.tenants} x {config.contacts_per_tenant:,} contacts into {landing}")
     result = generate(config, landing, progress=print)
@@ -153,11 +150,17 @@ def _preview(args: argparse.Namespace) -> int:
     return 0
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def _at_least(minimum: float, kind: type = int) -> Callable[[str], int | float]:
+    """An argument type: a finite ``kind`` (int or float) of at least ``minimum``."""
+
+    def parse(text: str) -> int | float:
+        value = kind(text)  # a ValueError reads "invalid int value: 'x'"
+        if not math.isfinite(value) or value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {text}")
+        return value
+
+    parse.__name__ = kind.__name__
+    return parse
 
 
 def _rate(text: str) -> float:
@@ -167,6 +170,22 @@ def _rate(text: str) -> float:
     return value
 
 
+GENERATE_FLAGS: dict[str, tuple[Callable[[str], object], str]] = {
+    "seed": (int, "seed of every random stream"),
+    "tenants": (_at_least(1), "number of tenants"),
+    "contacts_per_tenant": (_at_least(1), "contacts of each tenant"),
+    "history_days": (_at_least(1), "days of history before the export day"),
+    "dirty_rate": (_rate, "share of rows given each kind of dirt"),
+    "conversations_per_contact": (_at_least(0, float), "mean conversations per contact"),
+    "campaigns_per_contact": (_at_least(0, float), "mean campaigns received per contact"),
+    "orders_per_buyer": (_at_least(1, float), "mean orders per buyer (each buys once at least)"),
+    "deals_per_contact": (_at_least(0, float), "mean deals per contact"),
+    "tickets_per_contact": (_at_least(0, float), "mean tickets per contact"),
+}
+"""A ``segmentation generate`` flag for every :class:`GeneratorConfig` field but the
+export day: its argument type and help. Defaults are the dataclass's."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line grammar."""
     parser = argparse.ArgumentParser(prog="segmentation", description=__doc__.splitlines()[0])
@@ -174,13 +193,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     gen = commands.add_parser("generate", help="write a synthetic CRM to the landing zone")
     gen.add_argument("--landing", type=Path, help="landing directory (default: settings)")
-    gen.add_argument("--seed", type=int, default=GeneratorConfig.seed)
-    gen.add_argument("--tenants", type=_positive, default=GeneratorConfig.tenants)
-    gen.add_argument(
-        "--contacts-per-tenant", type=_positive, default=GeneratorConfig.contacts_per_tenant
-    )
     gen.add_argument("--end-date", type=date.fromisoformat, help="export day (default: today)")
-    gen.add_argument("--dirty-rate", type=_rate, default=GeneratorConfig.dirty_rate)
+    for name, (kind, help_text) in GENERATE_FLAGS.items():
+        gen.add_argument(
+            "--" + name.replace("_", "-"),
+            type=kind,
+            default=getattr(GeneratorConfig, name),
+            help=f"{help_text} (default: %(default)s)",
+        )
     gen.set_defaults(handler=_generate)
 
     def rule_command(name: str, help_text: str, handler, many: bool = False):

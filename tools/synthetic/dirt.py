@@ -31,8 +31,12 @@ class DirtLog(Counter):
 
 
 def _disjoint_rows(rng: np.random.Generator, n: int, rate: float, kinds: int) -> list[np.ndarray]:
-    """``kinds`` disjoint sets of about ``rate * n`` row indices each."""
-    k = round(n * rate)
+    """``kinds`` disjoint sets of about ``rate * n`` row indices each.
+
+    ``rate * n`` is rounded up or down at random, in proportion, so that the rate holds
+    over many small frames too (the generator dirties each chunk of contacts apart).
+    """
+    k = int(n * rate) + int(rng.random() < n * rate % 1)
     if k == 0 or n == 0:
         return [np.array([], dtype=np.int64) for _ in range(kinds)]
     chosen = np.unique(rng.integers(0, n, min(k * kinds * 2, n)))

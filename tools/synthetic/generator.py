@@ -1,24 +1,34 @@
 """A deterministic synthetic CRM: every landing entity, realistic values, some dirt.
 
-Given the same :class:`GeneratorConfig` the output is identical byte for byte, at any
-scale: each entity draws from its own random stream seeded by ``(seed, entity)``, so a
-change to one entity's generation leaves the others untouched. Arrays are generated
-with numpy and assembled with polars, so 1M contacts and 20M activity rows take
-minutes, not hours.
+Generation streams, so memory stays bounded by one chunk whatever the scale: tenant by
+tenant, and within a tenant chunk by chunk of at most :data:`CHUNK_CONTACTS` contacts,
+the contacts of a chunk and all their activity are drawn and appended to the entities'
+Parquet files as row groups. What every chunk of a tenant shares (the tenant, its users,
+campaigns, companies and custom fields) is drawn once per tenant.
+
+Given the same :class:`GeneratorConfig` the output is identical byte for byte. Every
+draw comes from a random stream seeded by ``(seed, entity, tenant, chunk)``, so a change
+to one entity's generation leaves the others untouched. Arrays are generated with numpy
+and assembled with polars: 1M contacts and their ~30M rows take under a minute, in less
+than 1 GiB.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from segmentation.landing import sources
@@ -28,6 +38,8 @@ from tools.synthetic.draws import between, blank_out, pick, timestamps, uuids
 
 DAY = 86_400
 USERS_PER_TENANT = 8
+CHUNK_CONTACTS = 50_000
+"""Most contacts generated at once: a larger tenant is split into even chunks."""
 
 
 @dataclass(frozen=True)
@@ -61,30 +73,48 @@ class GeneratorConfig:
         return self.end_ts - self.history_days * DAY
 
 
-@dataclass
-class _Tenants:
-    cids: np.ndarray
-    timezones: np.ndarray
-    user_ids: np.ndarray  # shape (tenants, USERS_PER_TENANT)
+@dataclass(frozen=True)
+class _Tenant:
+    """What every chunk of a tenant needs of it, read from its rows once."""
+
+    index: int
+    cid: str
+    user_ids: np.ndarray
+    campaign_ids: np.ndarray
+    campaign_sent: np.ndarray  # epoch seconds, ascending
+    company_ids: np.ndarray
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Contacts:
-    cid: np.ndarray
-    tenant: np.ndarray
+    """The keys of a chunk's contacts, as drawn: before any dirt."""
+
     contact_id: np.ndarray
     created: np.ndarray  # epoch seconds
 
 
-@dataclass
-class _Context:
+@dataclass(frozen=True)
+class _Chunk:
+    """One chunk of a tenant's contacts: what its entities are generated from."""
+
     config: GeneratorConfig
-    tenants: _Tenants
+    tenant: _Tenant
     contacts: _Contacts
     log: dirt.DirtLog
 
-    def dirty(self, frame, rng, entity: str, timestamp_column: str | None) -> pl.DataFrame:
-        return dirt.activity(frame, rng, self.config, self.log, entity, timestamp_column)
+    def cids(self, n: int) -> np.ndarray:
+        """The tenant's id, ``n`` times."""
+        return np.full(n, self.tenant.cid)
+
+    def users(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``n`` users of the tenant, at random."""
+        return self.tenant.user_ids[rng.integers(0, len(self.tenant.user_ids), n)]
+
+    def dirty(
+        self, frame: pl.DataFrame, rng: np.random.Generator, entity: str, column: str | None
+    ) -> pl.DataFrame:
+        """``frame`` with the activity dirt injected and logged; ``column``: its timestamp."""
+        return dirt.activity(frame, rng, self.config, self.log, entity, column)
 
 
 Progress = Callable[[str], None]
@@ -112,27 +142,57 @@ def generate(
 
     The generator writes only into its own folder: an empty or missing one, or one it
     wrote before (it has the manifest), where it replaces the files it wrote and no
-    other. A folder of real exports is refused with :class:`LandingNotOurs`.
+    other. A folder of real exports is refused with :class:`LandingNotOurs`. If the
+    generation fails, the files it had begun are removed.
     """
     landing_dir = Path(landing_dir)
     _claim(landing_dir)
-    writer = _Writer(landing_dir, progress or (lambda _message: None))
+    report = progress or (lambda _message: None)
     log = dirt.DirtLog()
-
-    tenants = _tenants(config, _rng(config, "tenants"))
-    writer.write("tenants", tenants.frame)
-    writer.write("users", _users(tenants.state, _rng(config, "users")))
-    contacts, contacts_frame = _contacts(config, tenants.state, _rng(config, "contacts"), log)
-    writer.write("contacts", contacts_frame)
-
-    ctx = _Context(config, tenants.state, contacts, log)
-    for name, build in _ACTIVITY_BUILDERS:
-        for entity, frame in build(ctx, _rng(config, name)):
-            writer.write(entity, frame)
-    result = GenerationResult(rows=writer.rows, dirt=log.as_dict())
-    manifest = {"config": _config_json(config), **asdict(result), "files": writer.files}
+    with _Landing(landing_dir) as landing:
+        for index in range(config.tenants):
+            _generate_tenant(config, index, landing, log)
+            report(
+                f"[{landing.elapsed():7.1f}s] tenant {index + 1}/{config.tenants}: "
+                f"{config.contacts_per_tenant:,} contacts and their activity"
+            )
+    for entity, rows in landing.rows.items():
+        report(f"{entity:<26} {rows:>12,} rows {landing.seconds[entity]:8.1f}s")
+    result = GenerationResult(rows=landing.rows, dirt=log.as_dict())
+    manifest = {"config": _config_json(config), **asdict(result), "files": landing.files}
     (landing_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     return result
+
+
+def _generate_tenant(
+    config: GeneratorConfig, index: int, landing: _Landing, log: dirt.DirtLog
+) -> None:
+    """A tenant's own rows, then its contacts and their activity, chunk by chunk."""
+    cid = stable_id(config.seed, "tenant", index)
+    own = {
+        entity: landing.append(entity, build, config, index, cid, _rng(config, entity, index))
+        for entity, build in _TENANT_ENTITIES
+    }
+    campaigns = own["campaigns"]
+    tenant = _Tenant(
+        index=index,
+        cid=cid,
+        user_ids=own["users"]["user_id"].to_numpy(),
+        campaign_ids=campaigns["campaign_id"].to_numpy(),
+        campaign_sent=campaigns["sent_at"].dt.epoch("s").to_numpy(),
+        company_ids=own["companies"]["company_id"].to_numpy(),
+    )
+    for number, size in enumerate(_chunk_sizes(config.contacts_per_tenant)):
+        keys = _contact_keys(config, size, _rng(config, "contact_keys", index, number))
+        chunk = _Chunk(config, tenant, keys, log)
+        for entity, build in _CHUNK_ENTITIES:
+            landing.append(entity, build, chunk, _rng(config, entity, index, number))
+
+
+def _chunk_sizes(contacts: int) -> list[int]:
+    """``contacts`` split into as few even chunks of at most ``CHUNK_CONTACTS`` as can be."""
+    count = -(-contacts // CHUNK_CONTACTS)
+    return [contacts * (i + 1) // count - contacts * i // count for i in range(count)]
 
 
 def _claim(landing_dir: Path) -> None:
@@ -168,24 +228,69 @@ def _config_json(config: GeneratorConfig) -> dict:
     return values
 
 
-class _Writer:
-    def __init__(self, landing_dir: Path, report: Progress) -> None:
-        self.landing_dir = landing_dir
-        self.report = report
-        self.rows: dict[str, int] = {}
-        self.files: list[str] = []
-        self.started = time.perf_counter()
+class _Landing:
+    """The entities' files, open for appending while generating: one Parquet writer per
+    entity, typed by the contract, pages checksummed. Counts rows and time per entity.
 
-    def write(self, entity: str, frame: pl.DataFrame) -> None:
-        """Write ``frame`` as the entity's file, typed by the contract, pages checksummed."""
-        name = f"{entity}/part-0.parquet"
-        (self.landing_dir / entity).mkdir(parents=True, exist_ok=True)
-        table = frame.to_arrow().cast(sources.arrow_schema(sources.entity(entity)))
-        pq.write_table(table, self.landing_dir / name, write_page_checksum=True)
-        self.files.append(name)
-        self.rows[entity] = frame.height
-        elapsed = time.perf_counter() - self.started
-        self.report(f"[{elapsed:7.1f}s] {entity:<26} {frame.height:>12,} rows")
+    On leaving, every file is closed; an entity without rows gets an empty file of its
+    schema. If generation failed, the unfinished files are removed.
+    """
+
+    def __init__(self, landing_dir: Path) -> None:
+        self.landing_dir = landing_dir
+        self.rows = {spec.name: 0 for spec in sources.ENTITIES}
+        self.seconds = dict.fromkeys(self.rows, 0.0)
+        self.files = [f"{entity}/part-0.parquet" for entity in self.rows]
+        self._writers: dict[str, pq.ParquetWriter] = {}
+        self._stack = ExitStack()
+        self._started = time.perf_counter()
+
+    def __enter__(self) -> _Landing:
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        try:
+            with self._stack:  # closes every writer opened, even if one fails
+                if kind is None:
+                    for entity in (e for e, rows in self.rows.items() if rows == 0):
+                        self._writer(entity).write_table(_schema(entity).empty_table())
+        except BaseException:
+            self._remove()
+            raise
+        if kind is not None:
+            self._remove()
+
+    def append(
+        self, entity: str, build: Callable[..., pl.DataFrame], *args: object
+    ) -> pl.DataFrame:
+        """Rows of ``entity`` drawn by ``build(*args)``, appended to its file; returned."""
+        started = time.perf_counter()
+        frame = build(*args)
+        if frame.height:
+            self._writer(entity).write_table(frame.to_arrow().cast(_schema(entity)))
+            self.rows[entity] += frame.height
+        self.seconds[entity] += time.perf_counter() - started
+        return frame
+
+    def elapsed(self) -> float:
+        """Seconds since the files were opened."""
+        return time.perf_counter() - self._started
+
+    def _writer(self, entity: str) -> pq.ParquetWriter:
+        if entity not in self._writers:
+            path = self.landing_dir / entity / "part-0.parquet"
+            path.parent.mkdir(exist_ok=True)
+            writer = pq.ParquetWriter(path, _schema(entity), write_page_checksum=True)
+            self._writers[entity] = self._stack.enter_context(writer)
+        return self._writers[entity]
+
+    def _remove(self) -> None:
+        for name in self.files:
+            (self.landing_dir / name).unlink(missing_ok=True)
+
+
+def _schema(entity: str) -> pa.Schema:
+    return sources.arrow_schema(sources.entity(entity))
 
 
 ID_NAMESPACE = uuid.UUID("6f1c0e2a-6d8b-4d1e-9a55-3f4b2c1d0e9f")
@@ -199,9 +304,12 @@ def stable_id(*parts: object) -> str:
     return str(uuid.uuid5(ID_NAMESPACE, "/".join(map(str, parts))))
 
 
-def _rng(config: GeneratorConfig, entity: str) -> np.random.Generator:
-    stream = int.from_bytes(entity.encode(), "little") % (2**63)
-    return np.random.default_rng([config.seed, stream])
+def _rng(config: GeneratorConfig, stream: str, *where: int) -> np.random.Generator:
+    """The random stream ``stream`` of a tenant, or of a chunk of its contacts: seeded by
+    a hash of the seed, the stream's name and where, unrelated to every other stream."""
+    key = json.dumps([config.seed, stream, *where]).encode()
+    digest = hashlib.blake2b(key, digest_size=16).digest()
+    return np.random.default_rng(int.from_bytes(digest, "little"))
 
 
 def _activity_rows(rng: np.random.Generator, contacts: _Contacts, mean: float) -> np.ndarray:
@@ -211,55 +319,128 @@ def _activity_rows(rng: np.random.Generator, contacts: _Contacts, mean: float) -
     return np.repeat(np.arange(n), rng.poisson(rates))
 
 
-# -- entities ---------------------------------------------------------------------
+# -- a tenant's own rows: (config, tenant index, cid, rng) -> rows -------------------
 
 
-@dataclass
-class _TenantOutput:
-    frame: pl.DataFrame
-    state: _Tenants
-
-
-def _tenants(config: GeneratorConfig, rng: np.random.Generator) -> _TenantOutput:
-    n = config.tenants
-    cids = np.array([stable_id(config.seed, "tenant", i) for i in range(n)])
-    names = [
-        vocab.TENANT_NAMES[i % len(vocab.TENANT_NAMES)]
-        + ("" if i < len(vocab.TENANT_NAMES) else f" {i // len(vocab.TENANT_NAMES) + 1}")
-        for i in range(n)
-    ]
-    zones = np.array([vocab.TENANT_TIMEZONES[i % len(vocab.TENANT_TIMEZONES)] for i in range(n)])
-    frame = pl.DataFrame(
+def _tenant_row(
+    config: GeneratorConfig, index: int, cid: str, rng: np.random.Generator
+) -> pl.DataFrame:
+    names, zones = vocab.TENANT_NAMES, vocab.TENANT_TIMEZONES
+    round_ = index // len(names)
+    return pl.DataFrame(
         {
-            "cid": cids,
-            "name": names,
-            "package_tier": pick(rng, vocab.PACKAGE_TIERS, n).astype(str),
-            "timezone": zones,
+            "cid": [cid],
+            "name": [names[index % len(names)] + (f" {round_ + 1}" if round_ else "")],
+            "package_tier": pick(rng, vocab.PACKAGE_TIERS, 1).astype(str),
+            "timezone": [zones[index % len(zones)]],
         }
     )
-    user_ids = uuids(rng, n * USERS_PER_TENANT).reshape(n, USERS_PER_TENANT)
-    return _TenantOutput(frame, _Tenants(cids, zones, user_ids))
 
 
-def _users(tenants: _Tenants, rng: np.random.Generator) -> pl.DataFrame:
-    n = tenants.user_ids.size
+def _users(config: GeneratorConfig, index: int, cid: str, rng: np.random.Generator) -> pl.DataFrame:
+    n = USERS_PER_TENANT
     first = pick(rng, vocab.MALE_FIRST_NAMES + vocab.FEMALE_FIRST_NAMES, n)
     last = pick(rng, vocab.LAST_NAMES, n)
     return pl.DataFrame(
         {
-            "cid": np.repeat(tenants.cids, USERS_PER_TENANT),
-            "user_id": tenants.user_ids.reshape(-1),
+            "cid": np.full(n, cid),
+            "user_id": uuids(rng, n),
             "name": [f"{given} {family}" for given, family in zip(first, last, strict=True)],
         }
     )
 
 
-def _contacts(
-    config: GeneratorConfig, tenants: _Tenants, rng: np.random.Generator, log: dirt.DirtLog
-) -> tuple[_Contacts, pl.DataFrame]:
-    n = config.tenants * config.contacts_per_tenant
-    tenant = np.repeat(np.arange(config.tenants), config.contacts_per_tenant)
-    created = between(rng, config.start_ts, config.end_ts, n)
+class _Field(NamedTuple):
+    field_id: str
+    name: str
+    field_type: str
+    options: tuple[str, ...]
+
+
+def _fields(index: int, cid: str) -> list[_Field]:
+    """A tenant's custom fields, one of every type: fixed by the vocabulary, not drawn."""
+    fields = []
+    for field_type, variants in vocab.CUSTOM_FIELDS.items():
+        name, options = variants[index % len(variants)]
+        fields.append(_Field(stable_id(cid, "custom_field", field_type), name, field_type, options))
+    return fields
+
+
+def _custom_field_definitions(
+    config: GeneratorConfig, index: int, cid: str, rng: np.random.Generator
+) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                "cid": cid,
+                "field_id": field.field_id,
+                "name": field.name,
+                "field_type": field.field_type,
+                "options": list(field.options) or None,
+            }
+            for field in _fields(index, cid)
+        ],
+        schema_overrides={"options": pl.List(pl.String)},
+    )
+
+
+def _campaigns(
+    config: GeneratorConfig, index: int, cid: str, rng: np.random.Generator
+) -> pl.DataFrame:
+    """About one campaign a week, in order of sending."""
+    n = max(config.history_days // 7, 1)
+    sent = np.sort(between(rng, config.start_ts, config.end_ts, n))
+    return pl.DataFrame(
+        {
+            "cid": np.full(n, cid),
+            "campaign_id": uuids(rng, n),
+            "name": pick(rng, vocab.CAMPAIGN_THEMES, n).astype(str)
+            + " #"
+            + np.arange(1, n + 1).astype(str),
+            "channel": np.where(rng.random(n) < 0.9, "whatsapp", "email"),
+            "sent_at": timestamps(sent),
+        }
+    )
+
+
+def _companies(
+    config: GeneratorConfig, index: int, cid: str, rng: np.random.Generator
+) -> pl.DataFrame:
+    """One company per 25 contacts of the tenant."""
+    n = max(config.contacts_per_tenant // 25, 1)
+    words = pick(rng, vocab.COMPANY_WORDS, 2 * n).astype(str).reshape(2, n)
+    return pl.DataFrame(
+        {
+            "cid": np.full(n, cid),
+            "company_id": uuids(rng, n),
+            "name": np.char.add(np.char.add("PT ", words[0]), np.char.add(" ", words[1])),
+            "industry": pick(rng, vocab.INDUSTRIES, n),
+            "size": pick(rng, vocab.COMPANY_SIZES, n),
+        }
+    )
+
+
+_TENANT_ENTITIES = (
+    ("tenants", _tenant_row),
+    ("users", _users),
+    ("custom_field_definitions", _custom_field_definitions),
+    ("campaigns", _campaigns),
+    ("companies", _companies),
+)
+
+
+# -- a chunk's rows: (chunk, rng) -> rows ---------------------------------------------
+
+
+def _contact_keys(config: GeneratorConfig, n: int, rng: np.random.Generator) -> _Contacts:
+    """Ids and creation times of ``n`` contacts: what their activity hangs on."""
+    return _Contacts(uuids(rng, n), between(rng, config.start_ts, config.end_ts, n))
+
+
+def _contacts(chunk: _Chunk, rng: np.random.Generator) -> pl.DataFrame:
+    config, contacts = chunk.config, chunk.contacts
+    n = len(contacts.contact_id)
+    created = contacts.created
     updated = between(rng, created, config.end_ts, n)
     is_male = rng.random(n) < 0.5
     first = np.where(
@@ -268,18 +449,12 @@ def _contacts(
         pick(rng, vocab.FEMALE_FIRST_NAMES, n),
     )
     last = np.where(rng.random(n) < 0.15, "", pick(rng, vocab.LAST_NAMES, n))
-    state = _Contacts(tenants.cids[tenant], tenant, uuids(rng, n), created)
-    users = tenants.user_ids[tenant]
-
-    def a_user() -> np.ndarray:
-        return users[np.arange(n), rng.integers(0, USERS_PER_TENANT, n)]
-
     age_days = rng.integers(16 * 365, 70 * 365, n)
     end_day = np.datetime64(config.end_date, "D")
     frame = pl.DataFrame(
         {
-            "cid": state.cid,
-            "contact_id": state.contact_id,
+            "cid": chunk.cids(n),
+            "contact_id": contacts.contact_id,
             "full_name": pl.Series(first.astype(str))
             + pl.Series(np.where(last == "", "", " "))
             + pl.Series(last.astype(str)),
@@ -292,11 +467,11 @@ def _contacts(
             "date_of_birth": pl.Series(end_day - age_days).cast(pl.Date),
             "source": blank_out(rng, pick(rng, vocab.LEAD_SOURCES, n), 0.03),
             "status": pick(rng, vocab.LEAD_STATUSES, n),
-            "owner_id": a_user(),
+            "owner_id": chunk.users(rng, n),
             "created_at": timestamps(created),
             "updated_at": timestamps(updated),
-            "created_by": a_user(),
-            "updated_by": a_user(),
+            "created_by": chunk.users(rng, n),
+            "updated_by": chunk.users(rng, n),
             "whatsapp_consent": blank_out(rng, rng.random(n) < 0.7, 0.02),
             "email_consent": blank_out(rng, rng.random(n) < 0.45, 0.02),
             "consent_updated_at": timestamps(between(rng, created, config.end_ts, n)),
@@ -307,11 +482,10 @@ def _contacts(
         .otherwise(pl.col("date_of_birth"))
         .alias("date_of_birth")
     )
-    frame = dirt.contacts(frame, rng, config, log)
-    return state, frame
+    return dirt.contacts(frame, rng, config, chunk.log)
 
 
-def _emails(rng: np.random.Generator, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+def _emails(rng: np.random.Generator, first: np.ndarray, last: np.ndarray) -> pl.Series:
     n = len(first)
     local = pl.Series(first.astype(str)).str.to_lowercase()
     surname = pl.Series(last.astype(str)).str.to_lowercase()
@@ -339,39 +513,25 @@ def _addresses(rng: np.random.Generator, n: int) -> np.ndarray:
     return (street + " No. " + number).to_numpy()
 
 
-def _custom_fields(ctx: _Context, rng: np.random.Generator):
-    config, tenants, contacts = ctx.config, ctx.tenants, ctx.contacts
-    definitions, values = [], []
-    for t, cid in enumerate(tenants.cids):
-        members = np.flatnonzero(contacts.tenant == t)
-        for field_type, variants in vocab.CUSTOM_FIELDS.items():
-            name, options = variants[t % len(variants)]
-            field_id = stable_id(cid, "custom_field", field_type)
-            definitions.append(
+def _custom_field_values(chunk: _Chunk, rng: np.random.Generator) -> pl.DataFrame:
+    """About 55% of the contacts hold a value of each field."""
+    contacts = chunk.contacts
+    values = []
+    for field in _fields(chunk.tenant.index, chunk.tenant.cid):
+        holders = np.flatnonzero(rng.random(len(contacts.contact_id)) < 0.55)
+        n = len(holders)
+        values.append(
+            pl.DataFrame(
                 {
-                    "cid": cid,
-                    "field_id": field_id,
-                    "name": name,
-                    "field_type": field_type,
-                    "options": list(options) or None,
-                }
+                    "cid": chunk.cids(n),
+                    "contact_id": contacts.contact_id[holders],
+                    "field_id": np.full(n, field.field_id),
+                    "value": _field_values(rng, field.field_type, field.options, n, chunk.config),
+                },
+                schema=dict.fromkeys(("cid", "contact_id", "field_id", "value"), pl.String),
             )
-            holders = members[rng.random(len(members)) < 0.55]
-            values.append(
-                pl.DataFrame(
-                    {
-                        "cid": contacts.cid[holders],
-                        "contact_id": contacts.contact_id[holders],
-                        "field_id": np.full(len(holders), field_id),
-                        "value": _field_values(rng, field_type, options, len(holders), config),
-                    },
-                    schema_overrides={"value": pl.String},
-                )
-            )
-    value_frame = ctx.dirty(pl.concat(values), rng, "custom_field_values", None)
-    definition_frame = pl.DataFrame(definitions, schema_overrides={"options": pl.List(pl.String)})
-    yield "custom_field_definitions", definition_frame
-    yield "custom_field_values", value_frame
+        )
+    return chunk.dirty(pl.concat(values), rng, "custom_field_values", None)
 
 
 def _field_values(rng, field_type: str, options: tuple[str, ...], n: int, config) -> np.ndarray:
@@ -426,121 +586,72 @@ def _multi_select_values(rng, options: tuple[str, ...], n: int) -> np.ndarray:
     return np.where(padded, encoded[1][masks], encoded[0][masks])
 
 
-def _conversations(ctx: _Context, rng: np.random.Generator):
-    config, tenants, contacts = ctx.config, ctx.tenants, ctx.contacts
+def _conversations(chunk: _Chunk, rng: np.random.Generator) -> pl.DataFrame:
+    config, contacts = chunk.config, chunk.contacts
     rows = _activity_rows(rng, contacts, config.conversations_per_contact)
     n = len(rows)
     started = between(rng, contacts.created[rows], config.end_ts, n)
     resolved = started + rng.exponential(4 * 3600, n).astype(np.int64)
     is_resolved = (resolved <= config.end_ts) & (rng.random(n) < 0.95)
-    agents = tenants.user_ids[contacts.tenant[rows], rng.integers(0, USERS_PER_TENANT, n)]
     frame = pl.DataFrame(
         {
-            "cid": contacts.cid[rows],
+            "cid": chunk.cids(n),
             "conversation_id": uuids(rng, n),
             "contact_id": contacts.contact_id[rows],
             "channel": pick(rng, vocab.CONVERSATION_CHANNELS, n),
             "status": np.where(is_resolved, "resolved", "open"),
             "started_at": timestamps(started),
             "resolved_at": timestamps(resolved, is_resolved),
-            "agent_id": agents,
+            "agent_id": chunk.users(rng, n),
             "message_count": (1 + rng.poisson(8, n)).astype(np.int32),
         }
     )
-    yield "conversations", ctx.dirty(frame, rng, "conversations", "started_at")
+    return chunk.dirty(frame, rng, "conversations", "started_at")
 
 
-def _campaigns(ctx: _Context, rng: np.random.Generator):
-    config, tenants, contacts = ctx.config, ctx.tenants, ctx.contacts
-    per_tenant = max(config.history_days // 7, 1)
-    sent = np.sort(
-        between(rng, config.start_ts, config.end_ts, config.tenants * per_tenant).reshape(
-            config.tenants, per_tenant
-        ),
-        axis=1,
-    )
-    campaign_ids = uuids(rng, sent.size).reshape(sent.shape)
-    campaigns = pl.DataFrame(
-        {
-            "cid": np.repeat(tenants.cids, per_tenant),
-            "campaign_id": campaign_ids.reshape(-1),
-            "name": pick(rng, vocab.CAMPAIGN_THEMES, sent.size).astype(str)
-            + " #"
-            + np.tile(np.arange(1, per_tenant + 1), config.tenants).astype(str),
-            "channel": np.where(rng.random(sent.size) < 0.9, "whatsapp", "email"),
-            "sent_at": timestamps(sent.reshape(-1)),
-        }
-    )
-    yield "campaigns", campaigns
-    recipients = _recipients(config, contacts, sent, campaign_ids, rng)
-    yield "campaign_recipients", ctx.dirty(recipients, rng, "campaign_recipients", "status_at")
-
-
-def _recipients(config, contacts, sent, campaign_ids, rng) -> pl.DataFrame:
+def _campaign_recipients(chunk: _Chunk, rng: np.random.Generator) -> pl.DataFrame:
     """Each contact receives campaigns sent after it was created, without repeats."""
-    per_tenant = sent.shape[1]
-    first_eligible = np.empty(len(contacts.contact_id), dtype=np.int64)
-    for t in range(config.tenants):
-        members = contacts.tenant == t
-        first_eligible[members] = np.searchsorted(sent[t], contacts.created[members])
-    eligible = per_tenant - first_eligible
+    config, tenant, contacts = chunk.config, chunk.tenant, chunk.contacts
+    sent = tenant.campaign_sent
+    first_eligible = np.searchsorted(sent, contacts.created)
+    eligible = len(sent) - first_eligible
     rates = rng.gamma(0.8, config.campaigns_per_contact / 0.8, len(eligible))
-    counts = np.minimum(rng.poisson(rates * eligible / per_tenant), eligible)
+    counts = np.minimum(rng.poisson(rates * eligible / len(sent)), eligible)
     rows = np.repeat(np.arange(len(eligible)), counts)
     n = len(rows)
     chosen = first_eligible[rows] + (rng.random(n) * eligible[rows]).astype(np.int64)
-    tenant = contacts.tenant[rows]
     status = pick(rng, vocab.CAMPAIGN_RECIPIENT_STATUSES, n)
     status_at = np.minimum(
-        sent[tenant, chosen] + rng.exponential(6 * 3600, n).astype(np.int64), config.end_ts
+        sent[chosen] + rng.exponential(6 * 3600, n).astype(np.int64), config.end_ts
     )
     frame = pl.DataFrame(
         {
-            "cid": contacts.cid[rows],
-            "campaign_id": campaign_ids[tenant, chosen],
+            "cid": chunk.cids(n),
+            "campaign_id": tenant.campaign_ids[chosen],
             "contact_id": contacts.contact_id[rows],
             "status": status,
             "status_at": timestamps(status_at),
         }
-    )
-    return frame.unique(subset=["campaign_id", "contact_id"], keep="first", maintain_order=True)
+    ).unique(subset=["campaign_id", "contact_id"], keep="first", maintain_order=True)
+    return chunk.dirty(frame, rng, "campaign_recipients", "status_at")
 
 
-def _companies(ctx: _Context, rng: np.random.Generator):
-    config, tenants, contacts = ctx.config, ctx.tenants, ctx.contacts
-    per_tenant = max(config.contacts_per_tenant // 25, 1)
-    n = config.tenants * per_tenant
-    company_ids = uuids(rng, n).reshape(config.tenants, per_tenant)
-    words = pick(rng, vocab.COMPANY_WORDS, 2 * n).astype(str).reshape(2, n)
-    yield (
-        "companies",
-        pl.DataFrame(
-            {
-                "cid": np.repeat(tenants.cids, per_tenant),
-                "company_id": company_ids.reshape(-1),
-                "name": np.char.add(np.char.add("PT ", words[0]), np.char.add(" ", words[1])),
-                "industry": pick(rng, vocab.INDUSTRIES, n),
-                "size": pick(rng, vocab.COMPANY_SIZES, n),
-            }
-        ),
-    )
+def _contact_companies(chunk: _Chunk, rng: np.random.Generator) -> pl.DataFrame:
+    """About 55% of the contacts work for a company of the tenant, a few for two."""
+    contacts, company_ids = chunk.contacts, chunk.tenant.company_ids
     employed = np.flatnonzero(rng.random(len(contacts.contact_id)) < 0.55)
     rows = np.concatenate([employed, employed[rng.random(len(employed)) < 0.1]])
-    company = company_ids[contacts.tenant[rows], rng.integers(0, per_tenant, len(rows))]
-    yield (
-        "contact_companies",
-        pl.DataFrame(
-            {
-                "cid": contacts.cid[rows],
-                "contact_id": contacts.contact_id[rows],
-                "company_id": company,
-            }
-        ).unique(subset=["contact_id", "company_id"], keep="first", maintain_order=True),
-    )
+    return pl.DataFrame(
+        {
+            "cid": chunk.cids(len(rows)),
+            "contact_id": contacts.contact_id[rows],
+            "company_id": company_ids[rng.integers(0, len(company_ids), len(rows))],
+        }
+    ).unique(subset=["contact_id", "company_id"], keep="first", maintain_order=True)
 
 
-def _deals(ctx: _Context, rng: np.random.Generator):
-    config, _tenants, contacts = ctx.config, ctx.tenants, ctx.contacts
+def _deals(chunk: _Chunk, rng: np.random.Generator) -> pl.DataFrame:
+    config, contacts = chunk.config, chunk.contacts
     rows = _activity_rows(rng, contacts, config.deals_per_contact)
     n = len(rows)
     created = between(rng, contacts.created[rows], config.end_ts, n)
@@ -550,7 +661,7 @@ def _deals(ctx: _Context, rng: np.random.Generator):
     stage = np.array([pick(rng, vocab.DEAL_STAGES[s], 1)[0] for s in ("open", "won", "lost")])
     frame = pl.DataFrame(
         {
-            "cid": contacts.cid[rows],
+            "cid": chunk.cids(n),
             "deal_id": uuids(rng, n),
             "contact_id": contacts.contact_id[rows],
             "pipeline": pick(rng, vocab.DEAL_PIPELINES, n),
@@ -565,11 +676,11 @@ def _deals(ctx: _Context, rng: np.random.Generator):
             "closed_at": timestamps(closed, status != "open"),
         }
     )
-    yield "deals", ctx.dirty(frame, rng, "deals", "created_at")
+    return chunk.dirty(frame, rng, "deals", "created_at")
 
 
-def _tickets(ctx: _Context, rng: np.random.Generator):
-    config, _tenants, contacts = ctx.config, ctx.tenants, ctx.contacts
+def _tickets(chunk: _Chunk, rng: np.random.Generator) -> pl.DataFrame:
+    config, contacts = chunk.config, chunk.contacts
     rows = _activity_rows(rng, contacts, config.tickets_per_contact)
     n = len(rows)
     created = between(rng, contacts.created[rows], config.end_ts, n)
@@ -579,7 +690,7 @@ def _tickets(ctx: _Context, rng: np.random.Generator):
     status = np.where(np.isin(status, ["resolved", "closed"]) & ~done, "open", status)
     frame = pl.DataFrame(
         {
-            "cid": contacts.cid[rows],
+            "cid": chunk.cids(n),
             "ticket_id": uuids(rng, n),
             "contact_id": contacts.contact_id[rows],
             "status": status,
@@ -589,18 +700,19 @@ def _tickets(ctx: _Context, rng: np.random.Generator):
             "resolved_at": timestamps(resolved, done),
         }
     )
-    yield "tickets", ctx.dirty(frame, rng, "tickets", "created_at")
+    return chunk.dirty(frame, rng, "tickets", "created_at")
 
 
-def _orders(ctx: _Context, rng: np.random.Generator):
-    config, _tenants, contacts = ctx.config, ctx.tenants, ctx.contacts
+def _orders(chunk: _Chunk, rng: np.random.Generator) -> pl.DataFrame:
+    """About 55% of the contacts buy, at least once."""
+    config, contacts = chunk.config, chunk.contacts
     buyers = np.flatnonzero(rng.random(len(contacts.contact_id)) < 0.55)
     rates = rng.gamma(0.8, (config.orders_per_buyer - 1) / 0.8, len(buyers))
     rows = np.repeat(buyers, 1 + rng.poisson(rates))
     n = len(rows)
     frame = pl.DataFrame(
         {
-            "cid": contacts.cid[rows],
+            "cid": chunk.cids(n),
             "order_id": uuids(rng, n),
             "contact_id": contacts.contact_id[rows],
             "amount": np.round(rng.lognormal(np.log(250_000), 0.9, n), -3),
@@ -608,11 +720,12 @@ def _orders(ctx: _Context, rng: np.random.Generator):
             "ordered_at": timestamps(between(rng, contacts.created[rows], config.end_ts, n)),
         }
     )
-    yield "orders", ctx.dirty(frame, rng, "orders", "ordered_at")
+    return chunk.dirty(frame, rng, "orders", "ordered_at")
 
 
-def _loyalty(ctx: _Context, rng: np.random.Generator):
-    config, _tenants, contacts = ctx.config, ctx.tenants, ctx.contacts
+def _loyalty_members(chunk: _Chunk, rng: np.random.Generator) -> pl.DataFrame:
+    """About 35% of the contacts are members of the loyalty program."""
+    config, contacts = chunk.config, chunk.contacts
     rows = np.flatnonzero(rng.random(len(contacts.contact_id)) < 0.35)
     n = len(rows)
     tier = pick(rng, vocab.LOYALTY_TIERS, n)
@@ -622,7 +735,7 @@ def _loyalty(ctx: _Context, rng: np.random.Generator):
     last = between(rng, joined, config.end_ts, n)
     frame = pl.DataFrame(
         {
-            "cid": contacts.cid[rows],
+            "cid": chunk.cids(n),
             "contact_id": contacts.contact_id[rows],
             "tier": tier,
             "points_balance": points,
@@ -630,16 +743,17 @@ def _loyalty(ctx: _Context, rng: np.random.Generator):
             "last_transaction_at": timestamps(last, rng.random(n) >= 0.1),
         }
     )
-    yield "loyalty_members", ctx.dirty(frame, rng, "loyalty_members", "joined_at")
+    return chunk.dirty(frame, rng, "loyalty_members", "joined_at")
 
 
-_ACTIVITY_BUILDERS = (
-    ("custom_fields", _custom_fields),
+_CHUNK_ENTITIES = (
+    ("contacts", _contacts),
+    ("custom_field_values", _custom_field_values),
     ("conversations", _conversations),
-    ("campaigns", _campaigns),
-    ("companies", _companies),
+    ("campaign_recipients", _campaign_recipients),
+    ("contact_companies", _contact_companies),
     ("deals", _deals),
     ("tickets", _tickets),
     ("orders", _orders),
-    ("loyalty", _loyalty),
+    ("loyalty_members", _loyalty_members),
 )

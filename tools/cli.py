@@ -1,6 +1,6 @@
 """The ``segmentation`` command: tools of the core library for a terminal.
 
-segmentation generate --tenants 10 --contacts-per-tenant 100000 --conversations-per-contact 10 --end-date 2026-11-25
+segmentation generate --tenants 10 --contacts-per-tenant 100000 --end-date 2026-11-25
 """
 
 from __future__ import annotations

@@ -40,7 +40,8 @@ MAY_IMPORT: dict[str, tuple[set[str], set[str]]] = {
     "tools": ({"segmentation", "tools"}, {"duckdb", "numpy", "polars", "pyarrow"}),
     "assets": (
         {"segmentation", "assets"},
-        {"dagster", "dagster_dbt", "dagster_duckdb", "duckdb", "pydantic", "great_expectations"},
+        {"dagster", "dagster_dbt", "dagster_duckdb", "duckdb", "pydantic", "pyarrow", "pandas"}
+        | {"great_expectations"},
     ),
     "pipelines": (
         {"segmentation", "assets", "pipelines", "tools"},

@@ -13,3 +13,4 @@ select
 from {{ ref('int_custom_field_values_typed') }} as field_values
 inner join {{ ref('int_contacts_as_of') }} as contacts
     on field_values.contact_id = contacts.contact_id and field_values.cid = contacts.cid
+{{ stored_by_tenant("field_values.cid") }}

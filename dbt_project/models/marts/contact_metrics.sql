@@ -123,3 +123,4 @@ select
     {{ days_between('last_activity_on', 'as_of_date') }} as days_since_last_activity,
     as_of_date
 from with_recency
+{{ stored_by_tenant() }}

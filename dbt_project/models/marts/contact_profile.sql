@@ -38,3 +38,4 @@ select
     timezone,
     as_of_date
 from {{ ref('int_contacts_as_of') }}
+{{ stored_by_tenant() }}

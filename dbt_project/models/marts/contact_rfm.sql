@@ -42,3 +42,4 @@ select
 from contacts
 left join scored on contacts.contact_id = scored.contact_id and contacts.cid = scored.cid
 left join labels on scored.r_score = labels.r_score and scored.f_score = labels.f_score
+{{ stored_by_tenant("contacts.cid") }}

@@ -28,6 +28,9 @@ from segmentation.transactions import transaction
 SCHEMA = "segments"
 MEMBERSHIP = f"{SCHEMA}.segment_membership"
 DAYS = f"{SCHEMA}.segment_days"
+DAY_MEMBERS = "day_members"
+"""The temp table of a day's members being applied: ``(segment_id, contact_id)``. The
+members stay in DuckDB from evaluation to history (spilled past its memory limit)."""
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -55,6 +58,19 @@ class DayChange:
     exited: int
 
 
+def stage_members(con: duckdb.DuckDBPyConnection, members: Mapping[str, Iterable[str]]) -> None:
+    """Stage ``members`` (segment id -> contact ids) as the day's members to apply."""
+    segment_ids = list(members)
+    facts = pa.table(  # noqa: F841 (read by DuckDB)
+        {
+            "segment_id": [s for s in segment_ids for _ in members[s]],
+            "contact_id": [c for s in segment_ids for c in members[s]],
+        },
+        schema=pa.schema([("segment_id", pa.string()), ("contact_id", pa.string())]),
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {DAY_MEMBERS} AS SELECT * FROM facts")
+
+
 def apply_day(
     con: duckdb.DuckDBPyConnection,
     day: date,
@@ -66,36 +82,37 @@ def apply_day(
 
     ``tenants`` maps each segment id to its tenant. Runs in one transaction.
     """
+    stage_members(con, members)
+    return apply_staged_day(con, day, tenants, rule_set_hashes)
+
+
+def apply_staged_day(
+    con: duckdb.DuckDBPyConnection,
+    day: date,
+    tenants: Mapping[str, str],
+    rule_set_hashes: Mapping[str, str] | None = None,
+) -> list[DayChange]:
+    """Record the staged members (:data:`DAY_MEMBERS`) as the members on ``day`` of the
+    segments of ``tenants`` (segment id -> tenant): a segment with no staged row has no
+    member that day. Runs in one transaction."""
     ensure_tables(con)
-    segment_ids = list(members)
-    facts = pa.table(
-        {
-            "segment_id": [s for s in segment_ids for _ in members[s]],
-            "contact_id": [c for s in segment_ids for c in members[s]],
-        },
-        schema=pa.schema([("segment_id", pa.string()), ("contact_id", pa.string())]),
-    )
-    neighbours = pa.table(
+    segment_ids = list(tenants)
+    neighbours = pa.table(  # noqa: F841 (read by DuckDB)
         {"segment_id": segment_ids, "cid": [tenants[s] for s in segment_ids]},
         schema=pa.schema([("segment_id", pa.string()), ("cid", pa.string())]),
     )
-    con.register("day_facts", facts)
-    con.register("day_segments", neighbours)
-    try:
-        with transaction(con):
-            _stage(con, day)
-            changes = _changes(con, segment_ids)
-            _rewrite(con)
-            con.execute(f"DELETE FROM {DAYS} WHERE day = ? AND segment_id IN "
-                        "(SELECT segment_id FROM day_segments)", [day])  # fmt: skip
-            hashes = rule_set_hashes or {}
-            con.executemany(
-                f"INSERT INTO {DAYS} VALUES (?, ?, ?, ?, now()::TIMESTAMP)",
-                [(s, tenants[s], day, hashes.get(s)) for s in segment_ids],
-            )
-    finally:
-        con.unregister("day_facts")
-        con.unregister("day_segments")
+    con.execute("CREATE OR REPLACE TEMP TABLE day_segments AS SELECT * FROM neighbours")
+    with transaction(con):
+        _stage(con, day)
+        changes = _changes(con, segment_ids)
+        _rewrite(con)
+        con.execute(f"DELETE FROM {DAYS} WHERE day = ? AND segment_id IN "
+                    "(SELECT segment_id FROM day_segments)", [day])  # fmt: skip
+        hashes = rule_set_hashes or {}
+        con.executemany(
+            f"INSERT INTO {DAYS} VALUES (?, ?, ?, ?, now()::TIMESTAMP)",
+            [(s, tenants[s], day, hashes.get(s)) for s in segment_ids],
+        )
     return changes
 
 
@@ -122,26 +139,26 @@ def _stage(con: duckdb.DuckDBPyConnection, day: date) -> None:
         """
     )
     con.execute(
-        """
+        f"""
         CREATE OR REPLACE TEMP TABLE entered AS
-        SELECT segment_id, contact_id FROM day_facts
+        SELECT segment_id, contact_id FROM {DAY_MEMBERS}
         EXCEPT SELECT segment_id, contact_id FROM was_member
         """
     )
     con.execute(
-        """
+        f"""
         CREATE OR REPLACE TEMP TABLE exited AS
         SELECT segment_id, contact_id FROM was_member
-        EXCEPT SELECT segment_id, contact_id FROM day_facts
+        EXCEPT SELECT segment_id, contact_id FROM {DAY_MEMBERS}
         """
     )
 
 
 def _changes(con: duckdb.DuckDBPyConnection, segment_ids: list[str]) -> list[DayChange]:
     rows = con.execute(
-        """
+        f"""
         SELECT s.segment_id,
-               (SELECT count(*) FROM day_facts f WHERE f.segment_id = s.segment_id),
+               (SELECT count(*) FROM {DAY_MEMBERS} f WHERE f.segment_id = s.segment_id),
                (SELECT count(*) FROM entered e WHERE e.segment_id = s.segment_id),
                (SELECT count(*) FROM exited x WHERE x.segment_id = s.segment_id)
         FROM day_segments s

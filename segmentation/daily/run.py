@@ -26,7 +26,7 @@ from segmentation.daily.evaluate import evaluate_segments
 from segmentation.daily.membership import (
     DAYS,
     DayChange,
-    apply_day,
+    apply_staged_day,
     close_segments,
     open_segments,
 )
@@ -85,10 +85,12 @@ def run_day(con: duckdb.DuckDBPyConnection, day: date, stored: list[StoredSegmen
     )
     chosen, skipped = computable(stored, day, timezones)
     segments = [item.segment for item in chosen]
-    members = evaluate_segments(con, {i.segment.id: i.rule_set for i in chosen}, day)
     tenants = {s.id: s.cid for s in segments}
     hashes = {s.id: rule_set_hash(s) for s in segments}
-    changes = apply_day(con, day, members, tenants, hashes) if members else []
+    changes = []
+    if chosen:
+        evaluate_segments(con, {i.segment.id: i.rule_set for i in chosen}, day)
+        changes = apply_staged_day(con, day, tenants, hashes)
     declared = {item.segment_id for item in stored}
     gone = {s: v for s, v in open_segments(con, day).items() if s not in declared}
     changes += close_segments(con, day, gone)

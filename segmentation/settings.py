@@ -11,7 +11,7 @@ override them. Read when a command or the Dagster definitions start, never at im
 | ``SEGMENTATION_SEGMENT_DEFS`` | ``segment_defs`` | the segment store |
 | ``SEGMENTATION_FIRST_DAY`` | ``2025-01-01`` | the first day that can be computed |
 | ``SEGMENTATION_TIMEZONE`` | ``Asia/Jakarta`` | the schedule's zone, and a tenant's without one |
-| ``SEGMENTATION_MEMORY_LIMIT`` | ``4GiB`` | DuckDB's memory; past it, work spills to disk |
+| ``SEGMENTATION_MEMORY_LIMIT`` | ``2GiB`` | DuckDB's memory in each process (the job's, dbt's); past it, work spills to disk |
 | ``SEGMENTATION_SPILL_DIRECTORY`` | ``data/spill`` | where DuckDB spills |
 | ``SEGMENTATION_LOAD_MAX_LOSS`` | ``0.5`` | refuse a load rejecting or losing more |
 | ``SEGMENTATION_LIMIT_<NAME>`` | see :class:`Limits` | size limits of segments |
@@ -53,7 +53,7 @@ class Settings:
     segment_defs: Path
     first_day: date = date(2025, 1, 1)
     timezone: str = DEFAULT_TIMEZONE
-    memory_limit: str = "4GiB"
+    memory_limit: str = "2GiB"
     spill_directory: Path = REPOSITORY / "data" / "spill"
     load_max_loss: float = 0.5
     limits: Limits = field(default_factory=Limits)

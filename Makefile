@@ -51,8 +51,8 @@ lint: setup  ## ruff on the Python, sqlfluff (dbt templater) on the models
 	$(BIN)/ruff format --check .
 	cd dbt_project && ../$(BIN)/sqlfluff lint models tests
 
-bench: setup  ## speed figures at 1M contacts, beside their lower bounds
-	$(BIN)/python -m benchmarks
+bench: setup  ## the daily job at SCALE=1M (3M, 10M) contacts: time and memory per part, beside lower bounds
+	$(BIN)/python -m benchmarks --scale $(or $(SCALE),1M)
 
 lock:  ## re-resolve pyproject.toml into requirements.lock
 	rm -rf /tmp/segmentation-lock-venv && $(PYTHON) -m venv /tmp/segmentation-lock-venv

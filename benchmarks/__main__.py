@@ -1,45 +1,94 @@
-"""``python -m benchmarks``: build (or reuse) the 1M-contact warehouse, print the figures."""
+"""``python -m benchmarks [--scale 1M|3M|10M]`` (``make bench SCALE=...``): the daily job
+through Dagster with time and peak memory per part, the marts beside a bare aggregation
+that must give the same rows, and at 1M the preview latency and daily membership, each
+beside its lower bound measured in the same run."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 from datetime import timedelta
 
 import duckdb
 
-from benchmarks import membership, preview
-from benchmarks.warehouse import AS_OF, CONFIG, bench_warehouse, build_marts
+from benchmarks import bare, daily_job, membership, preview
+from benchmarks.memory import GIB
+from segmentation.settings import Settings
+
+MEMORY_GOAL = 4 * GIB
+CHECKS_SHARE_GOAL = 0.15
+MARTS_GOAL = 3.0
 
 
-def main() -> None:
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", choices=daily_job.SCALES, default="1M")
+    scale = parser.parse_args().scale
+    settings = Settings.from_env()
+    site, config = daily_job.Site.of(scale), daily_job.generator_config(scale)
     print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}, DuckDB {duckdb.__version__}"
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, DuckDB {duckdb.__version__}, "
+        f"memory limit {settings.memory_limit}"
     )
-    contacts = CONFIG.tenants * CONFIG.contacts_per_tenant
     print(
-        f"data: {CONFIG.tenants} tenants x {CONFIG.contacts_per_tenant:,} = {contacts:,} "
-        f"contacts, as of {AS_OF}"
+        f"data: {config.tenants} tenants x {config.contacts_per_tenant:,} contacts "
+        f"({scale}), as of {config.end_date}, in {site.root}\n"
     )
-    warehouse, timings = bench_warehouse()
-    for step, seconds in timings.items():
-        print(f"  {step:<10} {seconds:8.1f} s")
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        activity = sum(
-            con.execute(f"SELECT count(*) FROM marts.{t}").fetchall()[0][0]
-            for t in ("contact_conversations", "contact_campaigns", "contact_deals",
-                      "contact_tickets", "contact_orders")
-        )  # fmt: skip
-        print(f"  activity rows in the marts (as of the day): {activity:,}")
+    generated = daily_job.ensure_landing(site, config)
+    segments = daily_job.write_store(site, config)
+    job = daily_job.run_job(site)
+    print(f"The daily job ({job.steps} steps, {segments} segments)")
+    print(daily_job.report(scale, generated, job))
+    failures = _job_goals(scale, job) + _marts_goal(site, job)
+    if scale == "1M":
+        _latency(site)
+    print("\n" + ("\n".join(f"GOAL MISSED: {f}" for f in failures) or "every goal met"))
+    return 1 if failures else 0
+
+
+def _job_goals(scale: str, job: daily_job.JobFigures) -> list[str]:
+    steps = sum(m.seconds for m in job.parts.values())
+    checks = sum(m.seconds for p, m in job.parts.items() if "checks" in p)
+    print(
+        f"goals: peak <= {MEMORY_GOAL / GIB:.0f} GiB at 1M (here {job.total.peak_bytes / GIB:.2f});"
+        f" checks <= {CHECKS_SHARE_GOAL:.0%} of the job (here {checks / steps:.0%})"
+    )
+    failures = []
+    if scale == "1M" and job.total.peak_bytes > MEMORY_GOAL:
+        failures.append(f"peak memory {job.total.peak_bytes / GIB:.2f} GiB")
+    if checks > CHECKS_SHARE_GOAL * steps:
+        failures.append(f"checks take {checks / steps:.0%} of the job")
+    return failures
+
+
+def _marts_goal(site: daily_job.Site, job: daily_job.JobFigures) -> list[str]:
+    with duckdb.connect(str(site.warehouse)) as con:
+        seconds = bare.build(con, daily_job.AS_OF, Settings.from_env().timezone)
+        differing = {mart: n for mart, n in bare.differences(con).items() if n}
+        con.execute(f"DROP SCHEMA {bare.SCHEMA} CASCADE")
+    dbt = job.parts["dbt build"].seconds
+    same = f"identical rows in all {len(bare.MARTS)} marts" if not differing else "DIFFERENT"
+    print(
+        f"\nMarts: dbt build {dbt:.1f} s (with its tests), bare aggregation {seconds:.1f} s: "
+        f"{dbt / seconds:.2f}x (goal <= {MARTS_GOAL:.0f}x); {same}"
+    )
+    failures = [f"marts differ from the bare aggregation: {differing}"] if differing else []
+    if dbt > MARTS_GOAL * seconds:
+        failures.append(f"dbt build is {dbt / seconds:.2f}x the bare aggregation")
+    return failures
+
+
+def _latency(site: daily_job.Site) -> None:
+    with duckdb.connect(str(site.warehouse), read_only=True) as con:
         print("\nPreview, one tenant (the largest), 30 runs each, interleaved with the hand query")
-        print(preview.report(preview.run(con, AS_OF)))
+        print(preview.report(preview.run(con, daily_job.AS_OF)))
 
     print("\nDaily membership: the day before, then the day (marts rebuilt by dbt for each)")
     days, segments = [], 0
-    for day in (AS_OF - timedelta(days=1), AS_OF):
-        build_marts(warehouse, day, select="+marts")
-        with duckdb.connect(str(warehouse)) as con:
+    for day in (daily_job.AS_OF - timedelta(days=1), daily_job.AS_OF):
+        daily_job.build_marts(site, day)
+        with duckdb.connect(str(site.warehouse)) as con:
             if not days:
                 con.execute("DROP SCHEMA IF EXISTS segments CASCADE")
             bound, figures, segments = membership.run_day(con, day)
@@ -48,4 +97,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -18,7 +18,7 @@ from sqlglot import exp
 
 from segmentation.compile import to_sql
 from segmentation.daily.evaluate import evaluate_segments, flags_query
-from segmentation.daily.membership import MEMBERSHIP, apply_day, ensure_tables
+from segmentation.daily.membership import MEMBERSHIP, apply_staged_day, ensure_tables
 from segmentation.rules.bound import BoundRuleSet
 from segmentation.rules.catalog import load_catalog
 from segmentation.rules.validate import bind
@@ -76,6 +76,23 @@ def _templates(cid: str, tenant: int, k: int) -> dict:
     return {"version": 1, "groups": [{"match": match, "conditions": shapes[k % 10]}]}
 
 
+def bench_rule_set_files(cids: list[str]) -> dict[str, dict]:
+    """The same 200 segments as stored segment files, by ``<cid>/<name>.json``."""
+    return {
+        f"{cid}/bench-{k:02d}.json": {
+            "id": stable_id("bench", cid, k),
+            "cid": cid,
+            "name": f"Bench segment {k}",
+            "status": "active",
+            "created_at": "2026-11-01T09:00:00Z",
+            "updated_at": "2026-11-01T09:00:00Z",
+            "rule_set": _templates(cid, t, k),
+        }
+        for t, cid in enumerate(cids)
+        for k in range(SEGMENTS_PER_TENANT)
+    }
+
+
 def bench_rule_sets(con: duckdb.DuckDBPyConnection) -> dict[str, BoundRuleSet]:
     """200 segments' rule sets, bound: 20 for each of the 10 tenants."""
     cids = [r[0] for r in con.execute(f"SELECT DISTINCT cid FROM {load_catalog().profile} "
@@ -116,9 +133,9 @@ def membership_day(con, rule_sets: dict[str, BoundRuleSet], day: date) -> DayFig
     ensure_tables(con)
     rows_before = con.execute(f"SELECT count(*) FROM {MEMBERSHIP}").fetchall()[0][0]
     started = time.perf_counter()
-    members = evaluate_segments(con, rule_sets, day)
+    evaluate_segments(con, rule_sets, day)
     evaluated = time.perf_counter()
-    changes = apply_day(con, day, members, {s: r.cid for s, r in rule_sets.items()})
+    changes = apply_staged_day(con, day, {s: r.cid for s, r in rule_sets.items()})
     written = time.perf_counter()
     rows_after = con.execute(f"SELECT count(*) FROM {MEMBERSHIP}").fetchall()[0][0]
     return DayFigures(

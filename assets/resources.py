@@ -77,3 +77,14 @@ class SegmentStore(dg.ConfigurableResource):
     def size_limits(self) -> Limits:
         """The limits segments are checked against."""
         return Limits(**self.limits)
+
+
+class SnapshotDirectory(dg.ConfigurableResource):
+    """Where the read-only snapshots the API serves are published."""
+
+    path: str
+
+    @property
+    def directory(self) -> Path:
+        """The snapshot directory as a path."""
+        return Path(self.path)

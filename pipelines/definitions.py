@@ -7,6 +7,7 @@ from assets.dbt import build_dbt_assets
 from assets.ingest import build_load_assets
 from assets.partitions import daily_partitions
 from assets.segments import build_segment_assets, every_segment_is_valid
+from assets.serving import build_snapshot_asset
 from pipelines.jobs import daily_job, segments_job
 from pipelines.resources import build_resources
 from pipelines.schedules import build_daily_schedule
@@ -24,6 +25,7 @@ def defs() -> dg.Definitions:
             *build_load_assets(partitions),
             build_dbt_assets(settings.dbt_project, partitions),
             build_segment_assets(partitions),
+            build_snapshot_asset(partitions),
         ],
         asset_checks=[*load_checks, every_segment_is_valid],
         jobs=[daily_job, segments_job],

@@ -18,6 +18,7 @@ daily_job = dg.define_asset_job(
 
 segments_job = dg.define_asset_job(
     name=SEGMENTS_JOB,
-    selection=dg.AssetSelection.groups("segments"),
-    description="Recompute segment membership and stats of a day over the built marts.",
+    selection=dg.AssetSelection.groups("segments", "serving"),
+    description="Recompute segment membership and stats of a day over the built marts, and "
+    "publish them to the API.",
 )

@@ -9,12 +9,13 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from assets.resources import LandingZone, SegmentStore, Warehouse
+from assets.resources import LandingZone, SegmentStore, SnapshotDirectory, Warehouse
 from segmentation.settings import Settings
 
 
 def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
-    """The warehouse (one DuckDB file), the landing zone, the segment store, the dbt CLI."""
+    """The warehouse (one DuckDB file), the landing zone, the segment store, the dbt CLI,
+    the published snapshots."""
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     settings.spill_directory.mkdir(parents=True, exist_ok=True)
     return {
@@ -25,6 +26,7 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
         "segment_store": SegmentStore(
             path=str(settings.segment_defs), limits=asdict(settings.limits)
         ),
+        "snapshots": SnapshotDirectory(path=str(settings.snapshots)),
         "dbt": DbtCliResource(
             project_dir=str(settings.dbt_project),
             profiles_dir=str(settings.dbt_project),

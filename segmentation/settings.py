@@ -11,9 +11,10 @@ override them. Read when a command or the Dagster definitions start, never at im
 | ``SEGMENTATION_SEGMENT_DEFS`` | ``segment_defs`` | the segment store |
 | ``SEGMENTATION_FIRST_DAY`` | ``2025-01-01`` | the first day that can be computed |
 | ``SEGMENTATION_TIMEZONE`` | ``Asia/Jakarta`` | the schedule's zone, and a tenant's without one |
-| ``SEGMENTATION_MEMORY_LIMIT`` | ``2GiB`` | DuckDB's memory in each process (the job's, dbt's); past it, work spills to disk |
+| ``SEGMENTATION_MEMORY_LIMIT`` | ``2GiB`` | DuckDB's memory per process; past it, work spills |
 | ``SEGMENTATION_SPILL_DIRECTORY`` | ``data/spill`` | where DuckDB spills |
 | ``SEGMENTATION_LOAD_MAX_LOSS`` | ``0.5`` | refuse a load rejecting or losing more |
+| ``SEGMENTATION_SNAPSHOTS`` | beside the warehouse | the read-only copies the API serves |
 | ``SEGMENTATION_LIMIT_<NAME>`` | see :class:`Limits` | size limits of segments |
 """
 
@@ -56,6 +57,7 @@ class Settings:
     memory_limit: str = "2GiB"
     spill_directory: Path = REPOSITORY / "data" / "spill"
     load_max_loss: float = 0.5
+    snapshots: Path = REPOSITORY / "data" / "snapshots"
     limits: Limits = field(default_factory=Limits)
 
     @classmethod
@@ -75,8 +77,9 @@ class Settings:
             except ValueError:
                 raise ValueError(f"{variable}={text!r} is not valid: {default!r} is") from None
 
+        warehouse = path(WAREHOUSE_ENV, REPOSITORY / "data" / "warehouse.duckdb")
         return cls(
-            warehouse=path(WAREHOUSE_ENV, REPOSITORY / "data" / "warehouse.duckdb"),
+            warehouse=warehouse,
             landing=path(LANDING_ENV, REPOSITORY / "data" / "landing"),
             dbt_project=path(DBT_PROJECT_ENV, REPOSITORY / "dbt_project"),
             segment_defs=path(SEGMENT_DEFS_ENV, REPOSITORY / "segment_defs"),
@@ -85,6 +88,7 @@ class Settings:
             memory_limit=value("SEGMENTATION_MEMORY_LIMIT", cls.memory_limit),
             spill_directory=path("SEGMENTATION_SPILL_DIRECTORY", cls.spill_directory),
             load_max_loss=value("SEGMENTATION_LOAD_MAX_LOSS", cls.load_max_loss, float),
+            snapshots=path("SEGMENTATION_SNAPSHOTS", warehouse.parent / "snapshots"),
             limits=Limits.from_env(env),
         )
 

@@ -44,11 +44,17 @@ class Preview:
     as_of: date
 
 
-def preview_query(rule_set: BoundRuleSet, as_of: date) -> exp.Select:
+def preview_query(
+    rule_set: BoundRuleSet, as_of: date, sample_owner: str | None = None
+) -> exp.Select:
     """One pass over the tenant's profile: the matched contacts with the latest activity
-    first, each row carrying the total."""
+    first, each row carrying the total. With ``sample_owner``, only contacts that user
+    owns are sampled, and the rows' total counts only those."""
     builder = QueryBuilder(rule_set.cid, as_of)
     predicate = builder.predicate(plan(rule_set.root))
+    if sample_owner is not None:
+        owner = exp.column("owner_id", table=PROFILE_ALIAS).eq(exp.convert(sample_owner))
+        predicate = exp.and_(predicate, owner)
     last_activity_field = load_catalog().field("last_activity_at")
     last_activity = builder.column(Column(last_activity_field.table, last_activity_field.column))
     profile = PROFILE_ALIAS
@@ -70,6 +76,13 @@ def preview_query(rule_set: BoundRuleSet, as_of: date) -> exp.Select:
     )
 
 
+def matched_count_query(rule_set: BoundRuleSet, as_of: date) -> exp.Select:
+    """How many of the tenant's contacts the rule set matches."""
+    builder = QueryBuilder(rule_set.cid, as_of)
+    predicate = builder.predicate(plan(rule_set.root))
+    return builder.from_profile().select(exp.Count(this=exp.Star())).where(predicate)
+
+
 def customer_base_query(cid: str) -> exp.Select:
     """The tenant's whole contact base."""
     return (
@@ -83,8 +96,14 @@ class MartsNotBuilt(LookupError):
     """The marts are not built as of the day a preview asks for."""
 
 
-def preview(con: duckdb.DuckDBPyConnection, rule_set: BoundRuleSet, as_of: date) -> Preview:
-    """Run the preview of a bound rule set as of ``as_of``.
+def preview(
+    con: duckdb.DuckDBPyConnection,
+    rule_set: BoundRuleSet,
+    as_of: date,
+    sample_owner: str | None = None,
+) -> Preview:
+    """Run the preview of a bound rule set as of ``as_of``. ``sample_owner``: a viewer
+    who may see only the contacts they own gets a sample of those, and the true total.
 
     The marts hold one day; a preview as of another day would mix that day's relative
     dates with another day's data, so it is refused with :class:`MartsNotBuilt`.
@@ -96,10 +115,14 @@ def preview(con: duckdb.DuckDBPyConnection, rule_set: BoundRuleSet, as_of: date)
         raise MartsNotBuilt(
             f"the marts are built as of {day}, not {as_of}: build the day {as_of} first"
         )
-    rows = con.execute(to_sql(preview_query(rule_set, as_of))).fetchall()
+    rows = con.execute(to_sql(preview_query(rule_set, as_of, sample_owner))).fetchall()
+    if sample_owner is None:
+        matched = rows[0][4] if rows else 0
+    else:
+        matched = con.execute(to_sql(matched_count_query(rule_set, as_of))).fetchall()[0][0]
     base = con.execute(to_sql(customer_base_query(rule_set.cid))).fetchall()[0][0]
     return Preview(
-        total_matched=rows[0][4] if rows else 0,
+        total_matched=matched,
         total_customer_base=base,
         sample=[SampleContact(*row[:4]) for row in rows],
         as_of=as_of,

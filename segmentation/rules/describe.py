@@ -1,0 +1,119 @@
+"""A rule set in words: the rule summary the segment detail page shows.
+
+Labels come from the field catalog and the operator table, so the summary names fields
+and conditions as the builder does.
+
+>>> from segmentation.rules.validate import strict
+>>> from segmentation.rules.model import RuleSet
+>>> rules = strict(RuleSet, {"match": "any", "groups": [
+...     {"conditions": [{"type": "field", "field": "city", "operator": "is", "value": "Bogor"},
+...                     {"type": "field", "field": "total_spent", "operator": "between",
+...                      "value": [100, 500]}]},
+...     {"conditions": [{"type": "association", "association": "conversations",
+...                      "where": [{"field": "channel", "operator": "is_any_of",
+...                                 "value": ["whatsapp"]}],
+...                      "count": {"operator": "at_least", "value": 2},
+...                      "window": {"last_days": 30}}]}]})
+>>> for part in describe(rules).split(" or "):
+...     print(part)
+(City (domicile) is "Bogor" and Total spent between (inclusive) 100 and 500)
+(at least 2 Conversations where Channel is any of "whatsapp", in the last 30 days)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pydantic import JsonValue
+
+from segmentation.rules.catalog import load_catalog
+from segmentation.rules.model import (
+    AssociationCondition,
+    Condition,
+    CountOperator,
+    CustomFieldCondition,
+    Group,
+    Match,
+    RuleSet,
+)
+from segmentation.rules.operators import OPERATORS
+
+_JOINERS = {Match.ALL: "and", Match.ANY: "or"}
+_COUNTS = {
+    CountOperator.AT_LEAST: "at least",
+    CountOperator.AT_MOST: "at most",
+    CountOperator.EXACTLY: "exactly",
+}
+
+
+def describe(rule_set: RuleSet, custom_field_names: Mapping[str, str] | None = None) -> str:
+    """``rule_set`` in words; custom fields by their name in ``custom_field_names`` (by
+    field id), else by id."""
+    names = custom_field_names or {}
+    groups = [_group(group, names) for group in rule_set.groups]
+    if len(groups) == 1:
+        return groups[0]
+    return f" {_JOINERS[rule_set.match]} ".join(f"({text})" for text in groups)
+
+
+def _group(group: Group, names: Mapping[str, str]) -> str:
+    return f" {_JOINERS[group.match]} ".join(_condition(c, names) for c in group.conditions)
+
+
+def _condition(condition: Condition, names: Mapping[str, str]) -> str:
+    if isinstance(condition, AssociationCondition):
+        return _association(condition)
+    if isinstance(condition, CustomFieldCondition):
+        label = names.get(condition.field_id, condition.field_id)
+    else:
+        label = _field_label(condition.field)
+    return _test(label, condition.operator, condition.value)
+
+
+def _association(condition: AssociationCondition) -> str:
+    catalog = load_catalog()
+    association = catalog.association(condition.association)
+    text = f"{_COUNTS[condition.count.operator]} {condition.count.value} {association.label}"
+    filters = [
+        _test(_association_field_label(association.id, f.field), f.operator, f.value)
+        for f in condition.where
+    ]
+    if filters:
+        text += " where " + " and ".join(filters)
+    if condition.window is not None:
+        text += f", in the last {condition.window.last_days} days"
+    return text
+
+
+def _test(label: str, operator: str, value: JsonValue) -> str:
+    known = OPERATORS.get(operator)
+    words = known.label if known else operator
+    if "N days" in words and isinstance(value, int):
+        return f"{label} {words.replace('N days', f'{value} days')}"
+    rendered = _value(value, between=operator == "between")
+    return f"{label} {words}{' ' + rendered if rendered else ''}"
+
+
+def _value(value: JsonValue, between: bool) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, list):
+        parts = [_value(v, False) for v in value]
+        return " and ".join(parts) if between and len(parts) == 2 else ", ".join(parts)
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value)
+
+
+def _field_label(field_id: str) -> str:
+    try:
+        return load_catalog().field(field_id).label
+    except LookupError:
+        return field_id
+
+
+def _association_field_label(association_id: str, field_id: str) -> str:
+    try:
+        return load_catalog().association(association_id).field(field_id).label
+    except LookupError:
+        return field_id

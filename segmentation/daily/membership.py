@@ -110,7 +110,7 @@ def apply_staged_day(
                     "(SELECT segment_id FROM day_segments)", [day])  # fmt: skip
         hashes = rule_set_hashes or {}
         con.executemany(
-            f"INSERT INTO {DAYS} VALUES (?, ?, ?, ?, now()::TIMESTAMP)",
+            f"INSERT INTO {DAYS} VALUES (?, ?, ?, ?, timezone('UTC', now()))",
             [(s, tenants[s], day, hashes.get(s)) for s in segment_ids],
         )
     return changes

@@ -13,6 +13,8 @@ total_matched. Age is whole years on the day: under 18, 18-24, 25-34, 35-44, 45-
 activity, added by (the user who created the contact) and owner.
 
 Every write replaces the rows of the given segments and day, so re-running is harmless.
+``computed_at`` here and in the computed days is the UTC instant of the write (a
+TIMESTAMP without zone, whatever the session's time zone).
 """
 
 from __future__ import annotations
@@ -133,7 +135,7 @@ def _daily_stats_sql() -> str:
                mv.entered, mv.exited,
                p.whatsapp, 100.0 * p.whatsapp / nullif(p.total_matched, 0),
                p.email, 100.0 * p.email / nullif(p.total_matched, 0),
-               now()::TIMESTAMP
+               timezone('UTC', now())
         FROM per_segment p JOIN moves mv USING (segment_id) JOIN stats_segments t USING (segment_id)
         LEFT JOIN base b ON b.cid = t.cid
     """

@@ -11,7 +11,7 @@ export DAGSTER_HOME := $(CURDIR)/.dagster_home
 WAREHOUSE := $(or $(SEGMENTATION_WAREHOUSE),data/warehouse.duckdb)
 DAY_ARG := $(if $(DAY),--day $(DAY))
 
-.PHONY: setup run daily sql test dev lint bench lock clean
+.PHONY: setup run daily sql test dev serve lint bench lock clean
 
 setup: $(MANIFEST)
 
@@ -46,6 +46,9 @@ test: setup  ## the definitions load (dg check defs), then the whole test suite
 dev: setup $(DAGSTER_HOME)/dagster.yaml  ## the Dagster UI on http://127.0.0.1:3000
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
+serve: $(INSTALLED)  ## the HTTP API on http://127.0.0.1:$${SEGMENTATION_API_PORT:-8000} (OpenAPI at /docs)
+	$(BIN)/python -m serving
+
 lint: setup  ## ruff on the Python, sqlfluff (dbt templater) on the models
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -56,7 +59,7 @@ bench: setup  ## the daily job at SCALE=1M (3M, 10M) contacts: time and memory p
 
 lock:  ## re-resolve pyproject.toml into requirements.lock
 	rm -rf /tmp/segmentation-lock-venv && $(PYTHON) -m venv /tmp/segmentation-lock-venv
-	/tmp/segmentation-lock-venv/bin/pip install --quiet ".[pipeline,dev]"
+	/tmp/segmentation-lock-venv/bin/pip install --quiet ".[pipeline,serving,dev]"
 	/tmp/segmentation-lock-venv/bin/pip freeze --exclude customer-segmentation-engine > requirements.lock
 
 clean:

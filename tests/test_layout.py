@@ -47,6 +47,10 @@ MAY_IMPORT: dict[str, tuple[set[str], set[str]]] = {
         {"segmentation", "assets", "pipelines", "tools"},
         {"dagster", "dagster_dbt", "duckdb"},
     ),
+    "serving": (
+        {"segmentation", "serving"},
+        {"fastapi", "starlette", "uvicorn", "jwt", "duckdb", "pydantic"},
+    ),
 }
 
 
@@ -80,7 +84,7 @@ def folder_of(path: Path) -> str:
 
 SOURCES = sorted(
     path
-    for top in ("segmentation", "tools", "assets", "pipelines")
+    for top in ("segmentation", "tools", "assets", "pipelines", "serving")
     for path in (REPOSITORY / top).rglob("*.py")
 )
 
@@ -96,6 +100,18 @@ def test_the_compiler_loads_without_duckdb_or_dagster() -> None:
     probe = (
         "import sys, segmentation.compile, segmentation.rules.validate; "
         "print(sorted(m for m in ('duckdb', 'dagster', 'great_expectations') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_the_api_loads_without_the_orchestrator() -> None:
+    probe = (
+        "import sys, serving.app; "
+        "print(sorted(m for m in ('dagster', 'dagster_dbt', 'great_expectations', 'dbt') "
+        "if m in sys.modules))"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True

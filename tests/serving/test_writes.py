@@ -1,0 +1,153 @@
+"""Writes through the API land in the segment store whole, validated by the pipeline's
+own reading, versioned, and safe under concurrency (the tier limit, ETags)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from segmentation.daily.store import read_store, segment_files
+from tests.helpers import CITY_IS_JAKARTA
+from tests.serving.conftest import LiveServer, Served
+
+
+def test_a_created_segment_is_a_valid_store_file_the_pipeline_reads(served: Served):
+    with served.client() as client:
+        created = client.post(
+            "/v1/segments",
+            json={"name": "Jakarta fans", "description": "d", "rule_set": CITY_IS_JAKARTA},
+        )
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["owner_id"] == served.owner and body["status"] == "active"
+    assert created.headers["ETag"] == body["etag"]
+    stored = {s.segment.id: s for s in read_store(served.settings.segment_defs) if s.valid}
+    assert stored[body["id"]].segment.name == "Jakarta fans"
+    assert stored[body["id"]].segment.cid == served.tenant
+    leftovers = list(served.settings.segment_defs.rglob("*.tmp"))
+    assert leftovers == []
+
+
+def test_every_problem_of_a_rule_set_is_a_422_with_its_pointer(served: Served):
+    rule_set = {
+        "groups": [
+            {
+                "conditions": [
+                    {"type": "field", "field": "no_such_field", "operator": "is", "value": "x"},
+                    {"type": "field", "field": "city", "operator": "greater_than", "value": 3},
+                ]
+            }
+        ]
+    }
+    with served.client() as client:
+        for path in ("/v1/segments", "/v1/segments/preview"):
+            body = {"rule_set": rule_set} | ({"name": "Bad"} if path == "/v1/segments" else {})
+            response = client.post(path, json=body)
+            assert response.status_code == 422, response.text
+            details = response.json()["error"]["details"]
+            pointers = {d["pointer"] for d in details}
+            assert "/rule_set/groups/0/conditions/0/field" in pointers
+            assert any(p.startswith("/rule_set/groups/0/conditions/1") for p in pointers)
+            assert all(d["code"] and d["message"] for d in details)
+
+
+def test_names_and_descriptions_over_their_limits_are_422(served: Served):
+    with served.client() as client:
+        long_name = client.post(
+            "/v1/segments", json={"name": "n" * 61, "rule_set": CITY_IS_JAKARTA}
+        )
+        long_text = client.post(
+            "/v1/segments",
+            json={"name": "ok", "description": "d" * 251, "rule_set": CITY_IS_JAKARTA},
+        )
+    assert long_name.status_code == long_text.status_code == 422
+    assert long_name.json()["error"]["details"][0]["pointer"] == "/body/name"
+    assert long_text.json()["error"]["details"][0]["pointer"] == "/body/description"
+
+
+def test_edits_need_the_current_etag_and_every_version_is_kept(served: Served):
+    with served.client() as client:
+        created = client.post("/v1/segments", json={"name": "v1", "rule_set": CITY_IS_JAKARTA})
+        segment_id, etag = created.json()["id"], created.headers["ETag"]
+        url = f"/v1/segments/{segment_id}"
+        assert client.patch(url, json={"name": "v2"}).status_code == 428
+        second = client.patch(url, json={"name": "v2"}, headers={"If-Match": etag})
+        assert second.status_code == 200 and second.json()["name"] == "v2"
+        stale = client.patch(url, json={"name": "v3"}, headers={"If-Match": etag})
+        assert stale.status_code == 412
+        assert stale.json()["error"]["code"] == "stale_version"
+        third = client.patch(
+            url, json={"description": "third"}, headers={"If-Match": second.headers["ETag"]}
+        )
+        assert third.status_code == 200
+        versions = client.get(f"{url}/versions").json()["data"]
+        current = client.get(url)
+    assert [v["version"] for v in versions] == [1, 2, 3]
+    assert [v["name"] for v in versions] == ["v1", "v2", "v2"]
+    assert versions[-1]["etag"] == current.headers["ETag"] == third.headers["ETag"]
+
+
+def test_parallel_edits_with_one_etag_let_exactly_one_win(served: Served):
+    with served.client() as client:
+        created = client.post("/v1/segments", json={"name": "race", "rule_set": CITY_IS_JAKARTA})
+    url, etag = f"/v1/segments/{created.json()['id']}", created.headers["ETag"]
+
+    def edit(i: int) -> int:
+        with served.client() as client:
+            response = client.patch(
+                url, json={"description": f"edit {i}"}, headers={"If-Match": etag}
+            )
+            return response.status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = sorted(pool.map(edit, range(8)))
+    assert statuses == [200] + [412] * 7
+
+
+@pytest.fixture
+def limited(served: Served, tmp_path: Path):
+    """An API whose tenants may have 3 more active segments than the tenant has now."""
+    segment_defs = tmp_path / "segment_defs"
+    shutil.copytree(served.settings.segment_defs, segment_defs)
+    active = sum(
+        1
+        for path in segment_files(segment_defs)
+        if path.parent.name == served.tenant
+        and json.loads(path.read_text()).get("status", "active") == "active"
+    )
+    limit = active + 3
+    settings = replace(
+        served.settings,
+        segment_defs=segment_defs,
+        tier_limits=dict.fromkeys(served.settings.tier_limits, limit),
+    )
+    with LiveServer(settings) as server:
+        yield replace(served, url=server.url, settings=settings), limit
+
+
+def test_parallel_creates_at_the_tier_limit_let_exactly_the_allowed_number_in(limited):
+    served, limit = limited
+
+    def create(i: int):
+        with served.client() as client:
+            return client.post("/v1/segments", json={"name": f"p{i}", "rule_set": CITY_IS_JAKARTA})
+
+    with ThreadPoolExecutor(10) as pool:
+        responses = list(pool.map(create, range(10)))
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201] * 3 + [409] * 7
+    refused = next(r for r in responses if r.status_code == 409).json()["error"]
+    assert refused["code"] == "segment_limit_reached"
+    assert refused["message"].startswith("Segment limit reached")
+    assert str(limit) in refused["message"]
+    first = next(r for r in responses if r.status_code == 201).json()["id"]
+    with served.client() as client:
+        archived = client.post(f"/v1/segments/{first}/archive")
+        assert archived.status_code == 200 and archived.json()["status"] == "archived"
+        again = client.post("/v1/segments", json={"name": "after", "rule_set": CITY_IS_JAKARTA})
+    assert again.status_code == 201, "archiving frees a place under the limit"

@@ -90,18 +90,26 @@ def create_app(settings: ServingSettings) -> FastAPI:
         finally:
             con.close()
 
-    def context(con: duckdb.DuckDBPyConnection | None) -> StoreContext:
-        """What a segment is validated against: the tenants' custom fields when published.
-        Timestamps are the API's own, so they are not checked against the clock."""
-        fields = custom_fields(con) if con is not None else {}
-        return StoreContext(custom_fields=fields, limits=settings.limits)
+    contexts: dict[object, StoreContext] = {}
+
+    def context(published: Snapshot | None, con: duckdb.DuckDBPyConnection | None) -> StoreContext:
+        """What a segment is validated against: the tenants' custom fields of the snapshot
+        (read once per snapshot). Timestamps are the API's own, so they are not checked
+        against the clock."""
+        key = published.path if published is not None else None
+        if key not in contexts:
+            fields = custom_fields(con) if con is not None else {}
+            contexts[key] = StoreContext(custom_fields=fields, limits=settings.limits)
+            while len(contexts) > 8:  # one a day; kept alive so cached reads stay keyed
+                del contexts[next(iter(contexts))]
+        return contexts[key]
 
     def store_context() -> StoreContext:
         try:
-            with snapshot() as (_published, con):
-                return context(con)
+            with snapshot() as (published, con):
+                return context(published, con)
         except ApiError:
-            return context(None)
+            return context(None, None)
 
     def visible(who: Caller, item: SegmentFile) -> SegmentFile:
         _require(who, Scope.VIEW, item.segment)
@@ -255,7 +263,8 @@ def create_app(settings: ServingSettings) -> FastAPI:
                 headers={"Retry-After": str(retry_after)},
             )
         with snapshot() as (published, con):
-            bound, problems = validate(body.rule_set, who.cid, custom_fields(con), settings.limits)
+            fields = context(published, con).custom_fields
+            bound, problems = validate(body.rule_set, who.cid, fields, settings.limits)
             if problems or bound is None:
                 raise ApiError(
                     422,
@@ -294,7 +303,8 @@ def create_app(settings: ServingSettings) -> FastAPI:
         """The Overview tab: the segment, its latest numbers and a page of its matched
         customers (only the caller's own contacts when they may see only those)."""
         with snapshot() as (published, con):
-            item = visible(who, store.get(who.cid, segment_id, context(con)))
+            checked = context(published, con)
+            item = visible(who, store.get(who.cid, segment_id, checked))
             segment = item.segment
             stats = reads.latest_stats(con, who.cid, [segment.id]).get(segment.id)
             computed = reads.last_computed(con, who.cid, [segment.id]).get(segment.id)
@@ -302,7 +312,7 @@ def create_app(settings: ServingSettings) -> FastAPI:
             rows, total = reads.matched_customers(
                 con, who.cid, segment.id, owner, reads.Page(page, per_page)
             )
-            names = {f.field_id: f.name for f in custom_fields(con).values() if f.cid == who.cid}
+            names = {f.field_id: f.name for f in checked.custom_fields.values() if f.cid == who.cid}
         active = segment.status == "active"
         return {
             **_summary(segment, stats),
@@ -333,7 +343,7 @@ def create_app(settings: ServingSettings) -> FastAPI:
         """The Performance tab: members per day with entries and exits over the time
         filter (default: the last 30 days), and the distributions on its last day."""
         with snapshot() as (published, con):
-            segment = visible(who, store.get(who.cid, segment_id, context(con))).segment
+            segment = visible(who, store.get(who.cid, segment_id, context(published, con))).segment
             end = date_to or published.as_of
             start = date_from or end - timedelta(days=PERFORMANCE_DAYS - 1)
             if start > end or (end - start).days >= MAX_PERFORMANCE_DAYS:
@@ -361,8 +371,8 @@ def create_app(settings: ServingSettings) -> FastAPI:
     )
     def segment_reachability(who: Auth, segment_id: str) -> dict:
         """Audience size by channel for the send-campaign sidebar (0: nothing to send)."""
-        with snapshot() as (_published, con):
-            segment = visible(who, store.get(who.cid, segment_id, context(con))).segment
+        with snapshot() as (published, con):
+            segment = visible(who, store.get(who.cid, segment_id, context(published, con))).segment
             stats = reads.latest_stats(con, who.cid, [segment.id]).get(segment.id)
         active = segment.status == "active" and stats is not None
         return {

@@ -52,17 +52,33 @@ class SegmentStoreWriter:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        self._read: dict[Path, tuple[tuple, SegmentFile | None]] = {}
+        """Each file as last read, by its path, keyed by its stat and the context."""
 
     def segments(self, cid: str, context: StoreContext) -> list[SegmentFile]:
         """Every valid segment of the tenant (a hand-edited invalid file is left out)."""
         folder = self.root / cid
         files = sorted(folder.glob("*.json")) if folder.is_dir() else []
-        found = []
-        for path in files:
-            stored = read_segment(path, context)
-            if stored.valid and stored.segment is not None and stored.segment.cid == cid:
-                found.append(SegmentFile(stored.segment, path, etag_of(path.read_bytes())))
-        return found
+        found = [self._segment_file(path, context) for path in files]
+        return [item for item in found if item is not None and item.segment.cid == cid]
+
+    def _segment_file(self, path: Path, context: StoreContext) -> SegmentFile | None:
+        """The file read and validated, again only when it or the context changed."""
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return None
+        key = (stat.st_mtime_ns, stat.st_size, stat.st_ino, id(context))
+        cached = self._read.get(path)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        content = path.read_bytes()
+        stored = read_segment(path, context)
+        item = None
+        if stored.valid and stored.segment is not None:
+            item = SegmentFile(stored.segment, path, etag_of(content))
+        self._read[path] = (key, item)
+        return item
 
     def get(self, cid: str, segment_id: str, context: StoreContext) -> SegmentFile:
         """The tenant's segment ``segment_id``; 404 when the tenant has none by that id."""

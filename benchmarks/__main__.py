@@ -1,7 +1,8 @@
 """``python -m benchmarks [--scale 1M|3M|10M]`` (``make bench SCALE=...``): the daily job
 through Dagster with time and peak memory per part, the marts beside a bare aggregation
-that must give the same rows, and at 1M the preview latency and daily membership, each
-beside its lower bound measured in the same run."""
+that must give the same rows, and at 1M the API (previews over HTTP, detail and
+performance), the preview latency and daily membership, each beside its lower bound
+measured in the same run."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from datetime import timedelta
 
 import duckdb
 
-from benchmarks import bare, daily_job, membership, preview
+from benchmarks import api, bare, daily_job, membership, preview
 from benchmarks.memory import GIB
 from segmentation.settings import Settings
 
@@ -43,6 +44,9 @@ def main() -> int:
     print(daily_job.report(scale, generated, job))
     failures = _job_goals(scale, job) + _marts_goal(site, job)
     if scale == "1M":
+        text, missed = api.run(site)
+        print("\nThe API\n" + text)
+        failures += missed
         _latency(site)
     print("\n" + ("\n".join(f"GOAL MISSED: {f}" for f in failures) or "every goal met"))
     return 1 if failures else 0

@@ -65,6 +65,10 @@ class Site:
         return self.root / "segment_defs"
 
     @property
+    def snapshots(self) -> Path:
+        return self.root / "snapshots"
+
+    @property
     def dagster_home(self) -> Path:
         return self.root / "dagster_home"
 
@@ -75,6 +79,7 @@ class Site:
             "SEGMENTATION_LANDING": str(self.landing),
             "SEGMENTATION_SEGMENT_DEFS": str(self.store),
             "SEGMENTATION_SPILL_DIRECTORY": str(self.root / "spill"),
+            "SEGMENTATION_SNAPSHOTS": str(self.snapshots),
             "DAGSTER_HOME": str(self.dagster_home),
         }
 
@@ -129,7 +134,14 @@ def write_store(site: Site, config: GeneratorConfig) -> int:
     return len(files)
 
 
-PARTS = ("load", "great-expectations checks", "row conservation checks", "dbt build", "segments")
+PARTS = (
+    "load",
+    "great-expectations checks",
+    "row conservation checks",
+    "dbt build",
+    "segments",
+    "snapshot for the API",
+)
 
 
 def part_of(step_key: str) -> str:
@@ -142,6 +154,8 @@ def part_of(step_key: str) -> str:
         return "load"
     if step_key == "dbt_models":
         return "dbt build"
+    if step_key.startswith("serving__"):
+        return "snapshot for the API"
     return "segments"
 
 

@@ -211,6 +211,8 @@ class FieldPalette(BaseModel):
     custom_fields: list[dict[str, Any]]
     associations: list[dict[str, Any]]
     count_operators: list[str]
+    aggregate_functions: list[str]
+    aggregate_operators: list[str]
     operators: dict[str, dict[str, str]]
 
 

@@ -16,7 +16,9 @@ from segmentation.daily.membership import DAYS
 from segmentation.daily.stats import DAILY_STATS, DISTRIBUTIONS, MATCHED_CUSTOMERS
 from segmentation.landing.sources import entity
 from segmentation.rules.catalog import FieldType, load_catalog
+from segmentation.rules.model import AggregateFunction, CountOperator
 from segmentation.rules.operators import OPERATORS, OPERATORS_BY_TYPE
+from segmentation.rules.validate import AGGREGATE_OPERATORS
 from segmentation.warehouse import observed_options
 
 DIMENSIONS = ("source", "domicile", "age", "gender")
@@ -153,7 +155,8 @@ def package_tier(con: duckdb.DuckDBPyConnection, cid: str) -> str | None:
 def field_palette(con: duckdb.DuckDBPyConnection, cid: str) -> dict:
     """Everything the rule builder offers the tenant: fields by category with their
     type, operators and dropdown options; the tenant's custom fields; the associations
-    with their sub-filter fields; the operators of each type."""
+    with their sub-filter fields (numeric ones can be aggregated); the operators of each
+    type, of counts and of aggregates."""
     catalog = load_catalog()
     options = observed_options(con, cid)
     fields = [
@@ -197,6 +200,7 @@ def field_palette(con: duckdb.DuckDBPyConnection, cid: str) -> dict:
                     "options": options.get(f"{a.id}.{f.id}")
                     if f.field_type is FieldType.DROPDOWN_SELECT
                     else None,
+                    "aggregatable": f.field_type in (FieldType.NUMBER, FieldType.PERCENTAGE),
                 }
                 for f in a.fields
             ],
@@ -208,7 +212,9 @@ def field_palette(con: duckdb.DuckDBPyConnection, cid: str) -> dict:
         "fields": fields,
         "custom_fields": custom_fields,
         "associations": associations,
-        "count_operators": ["at_least", "at_most", "exactly"],
+        "count_operators": [c.value for c in CountOperator],
+        "aggregate_functions": [f.value for f in AggregateFunction],
+        "aggregate_operators": list(AGGREGATE_OPERATORS),
         "operators": {
             name: {"label": op.label, "value": op.shape.value} for name, op in OPERATORS.items()
         },

@@ -11,8 +11,12 @@ from decimal import Decimal
 from hypothesis import strategies as st
 
 from segmentation.rules.catalog import CustomField, FieldType, load_catalog
+from segmentation.rules.model import AggregateFunction
 from segmentation.rules.operators import OPERATORS, OPERATORS_BY_TYPE, Shape, value_shape
+from segmentation.rules.validate import AGGREGATE_OPERATORS
 from segmentation.text import clean
+
+NUMERIC = (FieldType.NUMBER, FieldType.PERCENTAGE)
 
 CATALOG = load_catalog()
 TENANTS = ("t1", "t2")
@@ -165,6 +169,16 @@ def association_condition(
     }
     if association.date_field and draw(st.booleans()):
         condition["window"] = {"last_days": draw(st.sampled_from(DAYS))}
+    numeric = [f for f in association.fields if f.field_type in NUMERIC]
+    if numeric and only is None and draw(st.integers(0, 2)) == 0:
+        del condition["count"]
+        operator = draw(st.sampled_from(AGGREGATE_OPERATORS))
+        condition["aggregate"] = {
+            "function": draw(st.sampled_from([f.value for f in AggregateFunction])),
+            "field": draw(st.sampled_from(numeric)).id,
+            "operator": operator,
+            "value": draw(value_for(operator, FieldType.NUMBER, as_of)),
+        }
     return condition
 
 
@@ -249,6 +263,9 @@ def _referenced(rule_set: dict) -> tuple[dict[str, dict[str, FieldType]], set[Fi
             used = columns.setdefault(association.table, {})
             for sub in condition["where"]:
                 field = association.field(sub["field"])
+                used[field.column] = field.field_type
+            if "aggregate" in condition:
+                field = association.field(condition["aggregate"]["field"])
                 used[field.column] = field.field_type
             if association.date_field:
                 field = association.field(association.date_field)
@@ -365,7 +382,8 @@ def mart_rows(draw, as_of: date, rule_set: dict, min_contacts: int = 1) -> dict[
                         tables[association.table].append(
                             _row(draw, owner, contact_id, used, near, texts)
                         )
-    if draw(st.booleans()):
+    aggregated = any("aggregate" in c for c in _conditions_of(rule_set))
+    if aggregated or draw(st.booleans()):  # aggregates are held exact, as money is stored
         _store_numbers_exactly(tables)
     return tables
 

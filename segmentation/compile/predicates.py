@@ -58,6 +58,34 @@ def condition(
     return exp.not_(predicate) if negated else predicate
 
 
+_COMPARISONS = {
+    "equals": lambda left, right: left.eq(right),
+    "greater_than": lambda left, right: left > right,
+    "greater_than_or_equal": lambda left, right: left >= right,
+    "less_than": lambda left, right: left < right,
+    "less_than_or_equal": lambda left, right: left <= right,
+}
+
+
+def average_condition(total: exp.Expression, counted: exp.Expression, test) -> exp.Expression:
+    """``total / counted <operator> value`` (never NULL) as ``total <operator> value *
+    counted``, exact for decimals: an average of no value is empty, so a positive
+    operator fails and its negative twin holds."""
+
+    def scaled(number: Decimal) -> exp.Expression:
+        return exp.Mul(this=number_literal(number), expression=counted.copy())
+
+    name, value = test.operator.name, test.value
+    if name == "between":
+        compared = exp.and_(total >= scaled(value.low), total.copy() <= scaled(value.high))
+    else:
+        compared = _COMPARISONS[name](total, scaled(value.number))
+    predicate = exp.Coalesce(
+        this=exp.and_(counted.copy() > exp.convert(0), compared), expressions=[exp.false()]
+    )
+    return exp.not_(predicate) if test.negated else predicate
+
+
 def normalized_text(text: exp.Expression) -> exp.Expression:
     """``LOWER(text)``: text as every text operator compares it.
 

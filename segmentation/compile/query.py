@@ -8,7 +8,9 @@ table a rule set needs is LEFT JOINed once, on the contact and the tenant:
   WHERE cid = ... AND field_id = ...)``;
 * an association condition as the number of matching records per contact,
   ``(SELECT contact_id, COUNT(*) FROM <records> WHERE cid = ... AND <sub-filters>
-  AND <window> GROUP BY contact_id)``, compared with the condition's count.
+  AND <window> GROUP BY contact_id)``, compared with the condition's count; or, for an
+  aggregate, their ``SUM`` / ``MIN`` / ``MAX`` of a column (an average as its sum and
+  count, compared without division so decimals stay exact).
 
 Identical joins are shared, so many rule sets can be compiled into one query (one
 boolean column each) that reads the profile once. Each node of the bound tree has its
@@ -43,7 +45,7 @@ from datetime import date, timedelta
 
 from sqlglot import exp
 
-from segmentation.compile.predicates import condition, date_literal
+from segmentation.compile.predicates import average_condition, condition, date_literal
 from segmentation.rules.bound import (
     And,
     BoundRuleSet,
@@ -52,11 +54,12 @@ from segmentation.rules.bound import (
     FieldTest,
     Node,
     Or,
+    RecordAggregate,
     RecordCount,
     Test,
 )
 from segmentation.rules.catalog import load_catalog
-from segmentation.rules.model import CountOperator
+from segmentation.rules.model import AggregateFunction, CountOperator
 from segmentation.rules.plan import plan
 
 PROFILE_ALIAS = "p"
@@ -65,6 +68,13 @@ _COUNTS = {
     CountOperator.AT_LEAST: lambda matches, wanted: matches >= wanted,
     CountOperator.AT_MOST: lambda matches, wanted: matches <= wanted,
     CountOperator.EXACTLY: lambda matches, wanted: matches.eq(wanted),
+}
+
+
+_AGGREGATES = {
+    AggregateFunction.SUM: lambda value: exp.Sum(this=value),
+    AggregateFunction.MIN: lambda value: exp.Min(this=value),
+    AggregateFunction.MAX: lambda value: exp.Max(this=value),
 }
 
 
@@ -100,22 +110,46 @@ class QueryBuilder:
         return self._test(column, node.test)
 
     def visit_RecordCount(self, node: RecordCount) -> exp.Expression:
+        records = self._records(node, exp.alias_(exp.Count(this=exp.Star()), "matches"))
+        matches = exp.Coalesce(
+            this=exp.column("matches", table=self._join(records)), expressions=[exp.convert(0)]
+        )
+        return _COUNTS[node.count](matches, exp.convert(node.value))
+
+    def visit_RecordAggregate(self, node: RecordAggregate) -> exp.Expression:
+        value = exp.column(node.column)
+        if node.function is AggregateFunction.AVG:
+            # avg <op> v  <=>  sum <op> v * count (count > 0): exact, with no division.
+            records = self._records(
+                node,
+                exp.alias_(exp.Sum(this=value), "total"),
+                exp.alias_(exp.Count(this=value.copy()), "counted"),
+            )
+            alias = self._join(records)
+            return average_condition(
+                exp.column("total", table=alias), exp.column("counted", table=alias), node.test
+            )
+        records = self._records(node, exp.alias_(_AGGREGATES[node.function](value), "combined"))
+        column = exp.column("combined", table=self._join(records))
+        if node.function is AggregateFunction.SUM:
+            column = exp.Coalesce(this=column, expressions=[exp.convert(0)])
+        return self._test(column, node.test)
+
+    def _records(self, node: RecordCount | RecordAggregate, *figures: exp.Expression) -> exp.Select:
+        """``figures`` per contact over the tenant's records of ``node`` that pass its
+        sub-filters and window."""
         filters = [self._tenant(None)]
         filters += [self._test(exp.column(f.column), f.test) for f in node.filters]
         if node.window is not None:
             start = self.as_of - timedelta(days=node.window.last_days - 1)
             days = (date_literal(start), date_literal(self.as_of))
             filters.append(exp.column(node.window.column).between(*days))
-        records = (
-            exp.select("contact_id", exp.alias_(exp.Count(this=exp.Star()), "matches"))
+        return (
+            exp.select("contact_id", *figures)
             .from_(exp.to_table(node.table))
             .where(exp.and_(*filters))
             .group_by("contact_id")
         )
-        matches = exp.Coalesce(
-            this=exp.column("matches", table=self._join(records)), expressions=[exp.convert(0)]
-        )
-        return _COUNTS[node.count](matches, exp.convert(node.value))
 
     def _test(self, column: exp.Expression, test: Test) -> exp.Expression:
         return condition(

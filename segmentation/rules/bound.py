@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from segmentation.rules.catalog import FieldType
-from segmentation.rules.model import CountOperator
+from segmentation.rules.model import AggregateFunction, CountOperator
 from segmentation.rules.operators import Operator, Value
 
 
@@ -92,6 +92,23 @@ class RecordCount:
 
 
 @dataclass(frozen=True)
+class RecordAggregate:
+    """The sum, average, minimum or maximum of a numeric column over the contact's
+    records of a kind that pass every filter, within the window, passing ``test``
+    ("the sum of order amounts in the last 90 days is at least 1,000,000").
+
+    Over no record the sum is 0 and the others are empty (a positive test fails)."""
+
+    table: str
+    filters: tuple[RecordFilter, ...]
+    window: Window | None
+    function: AggregateFunction
+    column: str
+    test: Test
+    pointer: str = field(default="", compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class And:
     """Every part holds."""
 
@@ -105,10 +122,10 @@ class Or:
     parts: tuple[Node, ...]
 
 
-Node = And | Or | FieldTest | RecordCount
+Node = And | Or | FieldTest | RecordCount | RecordAggregate
 """A node of the bound tree."""
 
-CONDITIONS = (FieldTest, RecordCount)
+CONDITIONS = (FieldTest, RecordCount, RecordAggregate)
 """The leaves: one condition each."""
 
 

@@ -18,6 +18,11 @@ and conditions as the builder does.
 ...     print(part)
 (City (domicile) is "Bogor" and Total spent between (inclusive) 100 and 500)
 (at least 2 Conversations where Channel is any of "whatsapp", in the last 30 days)
+>>> print(describe(strict(RuleSet, {"groups": [{"conditions": [
+...     {"type": "association", "association": "orders", "window": {"last_days": 90},
+...      "aggregate": {"function": "sum", "field": "amount",
+...                    "operator": "greater_than_or_equal", "value": 1000000}}]}]})))
+the sum of Amount of Orders, in the last 90 days, ≥ 1000000
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from pydantic import JsonValue
 
 from segmentation.rules.catalog import load_catalog
 from segmentation.rules.model import (
+    AggregateFunction,
     AssociationCondition,
     Condition,
     CountOperator,
@@ -39,6 +45,12 @@ from segmentation.rules.model import (
 from segmentation.rules.operators import OPERATORS
 
 _JOINERS = {Match.ALL: "and", Match.ANY: "or"}
+_FUNCTIONS = {
+    AggregateFunction.SUM: "the sum of",
+    AggregateFunction.AVG: "the average",
+    AggregateFunction.MIN: "the smallest",
+    AggregateFunction.MAX: "the largest",
+}
 _COUNTS = {
     CountOperator.AT_LEAST: "at least",
     CountOperator.AT_MOST: "at most",
@@ -73,7 +85,12 @@ def _condition(condition: Condition, names: Mapping[str, str]) -> str:
 def _association(condition: AssociationCondition) -> str:
     catalog = load_catalog()
     association = catalog.association(condition.association)
-    text = f"{_COUNTS[condition.count.operator]} {condition.count.value} {association.label}"
+    aggregate = condition.aggregate
+    if aggregate is None:
+        text = f"{_COUNTS[condition.count.operator]} {condition.count.value} {association.label}"
+    else:
+        field = _association_field_label(association.id, aggregate.field)
+        text = f"{_FUNCTIONS[aggregate.function]} {field} of {association.label}"
     filters = [
         _test(_association_field_label(association.id, f.field), f.operator, f.value)
         for f in condition.where
@@ -82,6 +99,8 @@ def _association(condition: AssociationCondition) -> str:
         text += " where " + " and ".join(filters)
     if condition.window is not None:
         text += f", in the last {condition.window.last_days} days"
+    if aggregate is not None:
+        text += ", " + _test("", aggregate.operator, aggregate.value).strip()
     return text
 
 

@@ -13,7 +13,10 @@ A rule set, in JSON::
         {"type": "association", "association": "conversations",
          "where": [{"field": "channel", "operator": "is_any_of", "value": ["whatsapp"]}],
          "count": {"operator": "at_least", "value": 2},
-         "window": {"last_days": 30}}]}]}
+         "window": {"last_days": 30}},
+        {"type": "association", "association": "orders", "window": {"last_days": 90},
+         "aggregate": {"function": "sum", "field": "amount",
+                       "operator": "greater_than_or_equal", "value": 1000000}}]}]}
 """
 
 from __future__ import annotations
@@ -123,14 +126,35 @@ class Window(_Node):
     )
 
 
+class AggregateFunction(StrEnum):
+    """How the values of a numeric field of the matching records are combined."""
+
+    SUM = "sum"
+    AVG = "avg"
+    MIN = "min"
+    MAX = "max"
+
+
+class Aggregate(_Node):
+    """A number computed over the matching records, compared with a value: "the sum of
+    their amount is at least 1,000,000". It replaces the count of the condition."""
+
+    function: AggregateFunction
+    field: str = Field(description="A numeric field of the association, e.g. `amount`.")
+    operator: str = Field(description="A number operator: `greater_than`, `between`...")
+    value: JsonValue = None
+
+
 class AssociationCondition(_Node):
-    """ "Has N+ records of a kind where <sub-filters>, in the last N days"."""
+    """ "Has N+ records of a kind where <sub-filters>, in the last N days", or "the sum
+    (avg, min, max) of a field of those records compares with a value"."""
 
     type: Literal["association"]
     association: str
     where: tuple[SubFilter, ...] = ()
     count: Count = Count()
     window: Window | None = None
+    aggregate: Aggregate | None = None
 
 
 Condition = Annotated[

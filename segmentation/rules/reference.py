@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 from segmentation.rules.bound import (
     And,
@@ -24,11 +25,12 @@ from segmentation.rules.bound import (
     FieldTest,
     Node,
     Or,
+    RecordAggregate,
     RecordCount,
     Test,
 )
 from segmentation.rules.catalog import FieldType, load_catalog
-from segmentation.rules.model import CountOperator
+from segmentation.rules.model import AggregateFunction, CountOperator
 from segmentation.rules.operators import OPERATORS, Value, parse_value, positive
 from segmentation.text import fold
 
@@ -72,6 +74,8 @@ class _Evaluator:
             return test_holds(node.test, self._value(node, contact_id), self.as_of)
         if isinstance(node, RecordCount):
             return self._count_holds(node, contact_id)
+        if isinstance(node, RecordAggregate):
+            return self._aggregate_holds(node, contact_id)
         raise TypeError(type(node).__name__)
 
     def _value(self, node: FieldTest, contact_id: str):
@@ -81,8 +85,9 @@ class _Evaluator:
             rows = [r for r in rows if r[source.field_id_column] == source.field_id]
         return rows[0].get(source.column) if rows else None
 
-    def _count_holds(self, node: RecordCount, contact_id: str) -> bool:
-        count = 0
+    def _matching(self, node: RecordCount | RecordAggregate, contact_id: str) -> list[Row]:
+        """The contact's records of ``node``'s kind that pass its filters and window."""
+        found = []
         for record in self.by_contact.get(node.table, {}).get(contact_id, []):
             matches = all(
                 test_holds(f.test, record.get(f.column), self.as_of) for f in node.filters
@@ -91,12 +96,42 @@ class _Evaluator:
                 day = record.get(node.window.column)
                 first = self.as_of - timedelta(days=node.window.last_days - 1)
                 matches = day is not None and first <= day <= self.as_of
-            count += matches
+            if matches:
+                found.append(record)
+        return found
+
+    def _aggregate_holds(self, node: RecordAggregate, contact_id: str) -> bool:
+        values = [
+            r[node.column]
+            for r in self._matching(node, contact_id)
+            if r.get(node.column) is not None
+        ]
+        return test_holds(node.test, aggregate(node.function, values), self.as_of)
+
+    def _count_holds(self, node: RecordCount, contact_id: str) -> bool:
+        count = len(self._matching(node, contact_id))
         if node.count is CountOperator.AT_LEAST:
             return count >= node.value
         if node.count is CountOperator.AT_MOST:
             return count <= node.value
         return count == node.value
+
+
+def aggregate(function: AggregateFunction, values: list):
+    """The aggregate of the non-empty ``values`` of the matching records, computed exactly:
+    a sum of no value is 0, the other aggregates of no value are empty (None); an average
+    is an exact fraction of decimals or integers."""
+    if function is AggregateFunction.SUM:
+        return sum(values, start=0)
+    if not values:
+        return None
+    if function is AggregateFunction.MIN:
+        return min(values)
+    if function is AggregateFunction.MAX:
+        return max(values)
+    if any(isinstance(v, float) for v in values):
+        return sum(values) / len(values)
+    return Fraction(sum(Fraction(v) for v in values), len(values))
 
 
 def test_holds(test: Test, actual, as_of: date) -> bool:
@@ -138,7 +173,9 @@ def _folded(texts) -> set[str]:
 def _compare(actual, bound: Decimal | date) -> int:
     """-1, 0 or 1 as ``actual`` is below, at or above ``bound``, compared as SQL does: in
     floating point for a floating-point column, exactly for an integer or decimal one."""
-    if isinstance(bound, Decimal):
+    if isinstance(bound, Decimal) and isinstance(actual, Fraction):
+        bound = Fraction(bound)
+    elif isinstance(bound, Decimal):
         actual, bound = (actual, float(bound)) if isinstance(actual, float) else (
             Decimal(actual), bound)  # fmt: skip
     return (actual > bound) - (actual < bound)

@@ -34,6 +34,7 @@ from segmentation.rules.bound import (
     FieldTest,
     Node,
     Or,
+    RecordAggregate,
     RecordCount,
     RecordFilter,
     Test,
@@ -42,6 +43,7 @@ from segmentation.rules.bound import (
 from segmentation.rules.catalog import Catalog, CustomField, FieldType, load_catalog
 from segmentation.rules.model import (
     RULE_SET_VERSION,
+    Aggregate,
     AssociationCondition,
     Condition,
     CustomFieldCondition,
@@ -344,11 +346,15 @@ def _bind_association(condition: AssociationCondition, pointer: str, context: Co
         issues += problems
         if test:
             filters.append(RecordFilter(found.column, test))
+    window, problems = _bind_window(condition, association, pointer, context)
+    issues += problems
+    if condition.aggregate is not None:
+        return _bind_aggregate(
+            condition, association, tuple(filters), window, pointer, context, issues
+        )
     if not 0 <= condition.count.value <= limits.max_count:
         message = f"the count must be between 0 and {limits.max_count}"
         issues.append(Issue("count_out_of_range", f"{pointer}/count/value", message))
-    window, problems = _bind_window(condition, association, pointer, context)
-    issues += problems
     if issues:
         return None, issues
     node = RecordCount(
@@ -358,6 +364,65 @@ def _bind_association(condition: AssociationCondition, pointer: str, context: Co
         condition.count.operator,
         condition.count.value,
         pointer,
+    )
+    return node, []
+
+
+AGGREGATE_OPERATORS = (
+    "equals", "not_equals", "greater_than", "greater_than_or_equal", "less_than",
+    "less_than_or_equal", "between",
+)  # fmt: skip
+"""What an aggregate is compared with: the number operators, emptiness aside (a sum is
+never empty; an average of no record is, and fails every positive test)."""
+
+
+def _bind_aggregate(
+    condition: AssociationCondition,
+    association,
+    filters: tuple[RecordFilter, ...],
+    window: Window | None,
+    pointer: str,
+    context: Context,
+    issues: list[Issue],
+) -> Bound:
+    aggregate: Aggregate = condition.aggregate
+    where = f"{pointer}/aggregate"
+    if "count" in condition.model_fields_set:
+        message = "give either a count or an aggregate, not both: remove `count`"
+        issues.append(Issue("count_with_aggregate", f"{pointer}/count", message))
+    column = None
+    try:
+        found = association.field(aggregate.field)
+        if found.field_type in (FieldType.NUMBER, FieldType.PERCENTAGE):
+            column = found.column
+        else:
+            message = f"{found.label} is not a number: an aggregate needs a numeric field"
+            issues.append(Issue("aggregate_field_not_numeric", f"{where}/field", message))
+    except KeyError:
+        numeric = [
+            f.id for f in association.fields
+            if f.field_type in (FieldType.NUMBER, FieldType.PERCENTAGE)
+        ]  # fmt: skip
+        message = f"{association.label} have no field {aggregate.field!r}; numeric fields: " + (
+            ", ".join(numeric) or "none"
+        )
+        issues.append(Issue("unknown_field", f"{where}/field", message))
+    test = None
+    if aggregate.operator not in AGGREGATE_OPERATORS:
+        code = "operator_not_allowed" if aggregate.operator in OPERATORS else "unknown_operator"
+        message = f"`{aggregate.operator}` does not compare an aggregate; use one of: " + (
+            ", ".join(AGGREGATE_OPERATORS)
+        )
+        issues.append(Issue(code, f"{where}/operator", message))
+    else:
+        test, problems = _bind_test(
+            aggregate.operator, aggregate.value, FieldType.NUMBER, where, context
+        )
+        issues += problems
+    if issues or column is None or test is None:
+        return None, issues
+    node = RecordAggregate(
+        association.table, filters, window, aggregate.function, column, test, pointer
     )
     return node, []
 

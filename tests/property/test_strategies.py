@@ -17,6 +17,7 @@ from tests.strategies import (
     AS_OF_DAYS,
     CUSTOM_FIELDS,
     TENANTS,
+    association_condition,
     mart_rows,
     operator_targets,
     rule_sets,
@@ -87,3 +88,17 @@ def test_dates_fall_on_both_sides_of_a_relative_bound() -> None:
         return {row.get("last_order_on") for row in tables["marts.contact_metrics"]}
 
     find(mart_rows(AS_OF, rule_set), lambda t: {edge, outside} <= dates(t), settings=FIND)
+
+
+@st.composite
+def _one_aggregate(draw, as_of, function):
+    """Rule sets of one association condition with an aggregate of ``function``."""
+    rule_set = draw(rule_sets(as_of))
+    condition = draw(association_condition(as_of).filter(lambda c: "aggregate" in c))
+    condition["aggregate"]["function"] = function
+    return {**rule_set, "groups": [{"match": "all", "conditions": [condition]}]}
+
+
+@pytest.mark.parametrize("function", ["sum", "avg", "min", "max"])
+def test_every_aggregate_gets_cases_that_split_the_contacts(function) -> None:
+    find(cases(lambda as_of: _one_aggregate(as_of, function)), _splits, settings=FIND)

@@ -5,21 +5,21 @@ acts for the tenant of the caller's token and checks the caller's scope first. A
 segment of another tenant is "not found" on every path.
 """
 
+import pathlib
 import threading
 from collections.abc import Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Annotated, Any
 
 import duckdb
-from fastapi import Depends, FastAPI, Header, Query, Response
+from fastapi import Depends, FastAPI, Header, Path, Query, Response
 from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from segmentation.daily.store import StoreContext
 from segmentation.preview import preview as run_preview
-from segmentation.rules.describe import describe
+from segmentation.rules.describe import describe, differences
 from segmentation.rules.model import Segment
 from segmentation.rules.validate import validate
 from segmentation.snapshot import Snapshot
@@ -32,7 +32,7 @@ from serving.limits import BodySizeLimit, RateLimiter
 from serving.snapshots import SnapshotReader
 from serving.store import SegmentFile, SegmentStoreWriter, archived
 
-PAGE = Path(__file__).with_name("page") / "segment.html"
+PAGE = pathlib.Path(__file__).with_name("page") / "segment.html"
 PERFORMANCE_DAYS = 30
 """The Performance tab's default time filter: the last 30 computed days."""
 MAX_PERFORMANCE_DAYS = 366
@@ -248,6 +248,42 @@ def create_app(settings: ServingSettings) -> FastAPI:
         """Every version of the segment the API stored, oldest first."""
         visible(who, store.get(who.cid, segment_id, store_context()))
         return {"data": store.versions(who.cid, segment_id)}
+
+    @app.get(
+        "/v1/segments/{segment_id}/versions/{before}/diff/{after}",
+        response_model=models.VersionDiff,
+        tags=["segments"],
+    )
+    def segment_version_diff(
+        who: Auth,
+        segment_id: str,
+        before: Annotated[int, Path(ge=1)],
+        after: Annotated[int, Path(ge=1)],
+    ) -> dict:
+        """What changed from version ``before`` to version ``after``, in words."""
+        checked = store_context()
+        visible(who, store.get(who.cid, segment_id, checked))
+        old, new = (store.version(who.cid, segment_id, n) for n in (before, after))
+        if old is None or new is None:
+            written = [v["version"] for v in store.versions(who.cid, segment_id)]
+            raise ApiError(
+                404,
+                "version_not_found",
+                f"the segment has no version {after if old else before}; its versions are "
+                f"{written or 'none written through the API'}",
+            )
+        names = {f.field_id: f.name for f in checked.custom_fields.values() if f.cid == who.cid}
+        changes = [
+            f"{field} changed from {str(getattr(old, field))!r} to {str(getattr(new, field))!r}"
+            for field in ("name", "description", "status")
+            if getattr(old, field) != getattr(new, field)
+        ] + differences(old.rule_set, new.rule_set, names)
+        return {
+            "segment_id": segment_id,
+            "from_version": before,
+            "to_version": after,
+            "changes": changes or ["nothing changed"],
+        }
 
     @app.post("/v1/segments/preview", response_model=models.PreviewOut, tags=["builder"])
     def preview_segment(who: Auth, body: models.PreviewIn) -> dict:

@@ -94,12 +94,22 @@ class Version(BaseModel):
     name: str | None
     status: str | None
     rule_set: JsonValue
+    rule_set_version: str = Field(description="The hash the daily stats record for it.")
 
 
 class VersionList(BaseModel):
     """Every version of a segment, oldest first."""
 
     data: list[Version]
+
+
+class VersionDiff(BaseModel):
+    """What changed between two versions of a segment, in words."""
+
+    segment_id: str
+    from_version: int
+    to_version: int
+    changes: list[str]
 
 
 class SampleContact(BaseModel):
@@ -168,6 +178,7 @@ class GrowthPoint(BaseModel):
     entered: int
     exited: int
     percentage_reach: float | None
+    rule_set_version: str | None = Field(description="The rule set's hash that day.")
 
 
 class Bucket(BaseModel):

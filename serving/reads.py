@@ -111,11 +111,14 @@ def matched_customers(
 def growth(
     con: duckdb.DuckDBPyConnection, cid: str, segment_id: str, start: date, end: date
 ) -> list[dict]:
-    """total_matched, entered and exited per computed day from ``start`` to ``end``."""
+    """total_matched, entered, exited and the rule set's version per computed day from
+    ``start`` to ``end``."""
     return _rows(
         con,
         f"""
-        SELECT day, total_matched, entered, exited, percentage_reach FROM {DAILY_STATS}
+        SELECT day, total_matched, entered, exited, percentage_reach,
+               rule_set_hash AS rule_set_version
+        FROM {DAILY_STATS}
         WHERE cid = $cid AND segment_id = $segment AND day BETWEEN $start AND $end
         ORDER BY day
         """,

@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from segmentation.daily.store import StoreContext, StoredSegment, read_segment
+from segmentation.daily.store import StoreContext, StoredSegment, read_segment, rule_set_hash
 from segmentation.rules.model import Segment, SegmentStatus
+from segmentation.rules.validate import strict
 from serving.errors import ApiError, issue_details
 
 VERSIONS = ".versions"
@@ -143,9 +144,15 @@ class SegmentStoreWriter:
                     "name": data.get("name"),
                     "status": data.get("status"),
                     "rule_set": data.get("rule_set"),
+                    "rule_set_version": rule_set_hash(strict(Segment, data)),
                 }
             )
         return found
+
+    def version(self, cid: str, segment_id: str, number: int) -> Segment | None:
+        """Version ``number`` of the segment as it was stored; None when there is none."""
+        path = self.root / cid / VERSIONS / segment_id / f"{number:06d}.json"
+        return strict(Segment, json.loads(path.read_bytes())) if path.is_file() else None
 
     @contextmanager
     def tenant_lock(self, cid: str) -> Iterator[None]:

@@ -2,7 +2,8 @@
 
 ``segments.segment_daily_stats``: total_matched, total_customer_base, percentage_reach,
 entered, exited, reachable by WhatsApp (a valid phone and WhatsApp consent) and by email
-(a valid email and email consent), as counts and percentages of the matched.
+(a valid email and email consent), as counts and percentages of the matched, and the
+version (hash) of the rule set that produced the day.
 
 ``segments.segment_distributions``: members by source, domicile (city), age bucket and
 gender; a missing value is the bucket ``unknown``, so each dimension adds up to
@@ -23,7 +24,7 @@ from datetime import date
 
 import duckdb
 
-from segmentation.daily.membership import MEMBERSHIP, SCHEMA
+from segmentation.daily.membership import DAYS, MEMBERSHIP, SCHEMA
 from segmentation.rules.catalog import load_catalog
 from segmentation.transactions import transaction
 
@@ -58,8 +59,11 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
             segment_id VARCHAR, cid VARCHAR, day DATE, total_matched BIGINT,
             total_customer_base BIGINT, percentage_reach DOUBLE, entered BIGINT,
             exited BIGINT, reachable_whatsapp BIGINT, reachable_whatsapp_pct DOUBLE,
-            reachable_email BIGINT, reachable_email_pct DOUBLE, computed_at TIMESTAMP)"""
+            reachable_email BIGINT, reachable_email_pct DOUBLE, computed_at TIMESTAMP,
+            rule_set_hash VARCHAR)"""
     )
+    # Warehouses written before stats recorded the rule set's version.
+    con.execute(f"ALTER TABLE {DAILY_STATS} ADD COLUMN IF NOT EXISTS rule_set_hash VARCHAR")
     con.execute(
         f"""CREATE TABLE IF NOT EXISTS {DISTRIBUTIONS} (
             segment_id VARCHAR, cid VARCHAR, day DATE, dimension VARCHAR, bucket VARCHAR,
@@ -135,9 +139,10 @@ def _daily_stats_sql() -> str:
                mv.entered, mv.exited,
                p.whatsapp, 100.0 * p.whatsapp / nullif(p.total_matched, 0),
                p.email, 100.0 * p.email / nullif(p.total_matched, 0),
-               timezone('UTC', now())
+               timezone('UTC', now()), d.rule_set_hash
         FROM per_segment p JOIN moves mv USING (segment_id) JOIN stats_segments t USING (segment_id)
         LEFT JOIN base b ON b.cid = t.cid
+        LEFT JOIN {DAYS} d ON d.segment_id = p.segment_id AND d.day = $day
     """
 
 

@@ -136,3 +136,54 @@ def _association_field_label(association_id: str, field_id: str) -> str:
         return load_catalog().association(association_id).field(field_id).label
     except LookupError:
         return field_id
+
+
+def differences(
+    before: RuleSet, after: RuleSet, custom_field_names: Mapping[str, str] | None = None
+) -> list[str]:
+    """What changed from ``before`` to ``after``, group by group and condition by
+    condition, in words (an empty list when the rules are the same).
+
+    >>> from segmentation.rules.validate import strict
+    >>> def rules(*cities, match="all"):
+    ...     return strict(RuleSet, {"match": match, "groups": [{"conditions": [
+    ...         {"type": "field", "field": "city", "operator": "is", "value": c}
+    ...         for c in cities]}]})
+    >>> for line in differences(rules("Bogor", "Depok"), rules("Bogor", "Bekasi", "Jakarta")):
+    ...     print(line)
+    group 1, condition 2: was City (domicile) is "Depok", now City (domicile) is "Bekasi"
+    group 1, condition 3 added: City (domicile) is "Jakarta"
+    """
+    names = custom_field_names or {}
+    changes = []
+    if before.match != after.match:
+        changes.append(f"groups are now joined by {_JOINERS[after.match]} "
+                       f"(were joined by {_JOINERS[before.match]})")  # fmt: skip
+    for i in range(max(len(before.groups), len(after.groups))):
+        old = before.groups[i] if i < len(before.groups) else None
+        new = after.groups[i] if i < len(after.groups) else None
+        if old is None:
+            changes.append(f"group {i + 1} added: {_group(new, names)}")
+        elif new is None:
+            changes.append(f"group {i + 1} removed: {_group(old, names)}")
+        else:
+            changes += _group_differences(i + 1, old, new, names)
+    return changes
+
+
+def _group_differences(number: int, old: Group, new: Group, names) -> list[str]:
+    changes = []
+    if old.match != new.match:
+        changes.append(f"group {number}: conditions are now joined by {_JOINERS[new.match]} "
+                       f"(were joined by {_JOINERS[old.match]})")  # fmt: skip
+    for j in range(max(len(old.conditions), len(new.conditions))):
+        where = f"group {number}, condition {j + 1}"
+        was = old.conditions[j] if j < len(old.conditions) else None
+        now = new.conditions[j] if j < len(new.conditions) else None
+        if was is None:
+            changes.append(f"{where} added: {_condition(now, names)}")
+        elif now is None:
+            changes.append(f"{where} removed: {_condition(was, names)}")
+        elif was != now:
+            changes.append(f"{where}: was {_condition(was, names)}, now {_condition(now, names)}")
+    return changes

@@ -44,6 +44,7 @@ PATHS = [
     Path("archive", "POST", "/v1/segments/{id}/archive", 200, (Scope.ARCHIVE,)),
     Path("duplicate", "POST", "/v1/segments/{id}/duplicate", 201, (Scope.ADD, Scope.VIEW)),
     Path("versions", "GET", "/v1/segments/{id}/versions", 200, (Scope.VIEW,)),
+    Path("diff", "GET", "/v1/segments/{id}/versions/1/diff/1", 200, (Scope.VIEW,)),
     Path("detail", "GET", "/v1/segments/{id}/detail", 200, (Scope.VIEW,)),
     Path("performance", "GET", "/v1/segments/{id}/performance", 200, (Scope.VIEW,)),
     Path("reachability", "GET", "/v1/segments/{id}/reachability", 200, (Scope.VIEW,)),

@@ -16,7 +16,7 @@ import pytest
 
 from segmentation import snapshot
 from segmentation.daily.run import run_day
-from segmentation.daily.store import read_store, record_store
+from segmentation.daily.store import read_segment, read_store, record_store, rule_set_hash
 from segmentation.warehouse import store_context
 from tests.conftest import AS_OF
 from tests.helpers import segment, store
@@ -116,3 +116,13 @@ def test_a_snapshot_holds_every_served_table_and_nothing_else(own_site: Served):
             ).fetchall()
         }
     assert tables == set(snapshot.snapshot_tables())
+
+
+def test_each_day_of_the_growth_line_names_the_rule_set_version_it_used(own_site: Served):
+    path = own_site.settings.segment_defs / own_site.tenant / "moving.json"
+    expected = rule_set_hash(read_segment(path).segment)
+    with own_site.client() as client:
+        growth = client.get("/v1/segments/moving/performance").json()["growth"]
+        detail = client.get("/v1/segments/moving/detail").json()
+    assert growth and {point["rule_set_version"] for point in growth} == {expected}
+    assert detail["rule_set_version"] == expected

@@ -151,3 +151,28 @@ def test_parallel_creates_at_the_tier_limit_let_exactly_the_allowed_number_in(li
         assert archived.status_code == 200 and archived.json()["status"] == "archived"
         again = client.post("/v1/segments", json={"name": "after", "rule_set": CITY_IS_JAKARTA})
     assert again.status_code == 201, "archiving frees a place under the limit"
+
+
+def test_two_versions_differ_in_words_condition_by_condition(served: Served):
+    bogor = {"groups": [{"conditions": [
+        {"type": "field", "field": "city", "operator": "is", "value": "Bogor"}]}]}  # fmt: skip
+    with served.client() as client:
+        created = client.post("/v1/segments", json={"name": "v1", "rule_set": CITY_IS_JAKARTA})
+        url = f"/v1/segments/{created.json()['id']}"
+        client.patch(
+            url,
+            json={"name": "v2", "rule_set": bogor},
+            headers={"If-Match": created.headers["ETag"]},
+        )
+        diff = client.get(f"{url}/versions/1/diff/2")
+        same = client.get(f"{url}/versions/2/diff/2")
+        missing = client.get(f"{url}/versions/1/diff/9")
+        versions = client.get(f"{url}/versions").json()["data"]
+    assert diff.status_code == 200, diff.text
+    assert diff.json()["changes"] == [
+        "name changed from 'v1' to 'v2'",
+        'group 1, condition 1: was City (domicile) is "Jakarta", now City (domicile) is "Bogor"',
+    ]
+    assert same.json()["changes"] == ["nothing changed"]
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "version_not_found"
+    assert versions[0]["rule_set_version"] != versions[1]["rule_set_version"]

@@ -9,6 +9,7 @@ import pathlib
 import threading
 from collections.abc import Iterator
 from contextlib import asynccontextmanager, contextmanager
+from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Annotated, Any
 
@@ -18,6 +19,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from segmentation.daily.store import StoreContext
+from segmentation.explain import ContactNotFound, explain_contact
 from segmentation.preview import preview as run_preview
 from segmentation.rules.describe import describe, differences
 from segmentation.rules.model import Segment
@@ -421,6 +423,29 @@ def create_app(settings: ServingSettings) -> FastAPI:
             },
         }
 
+    @app.get("/v1/segments/{segment_id}/explain", response_model=models.ExplainOut, tags=["detail"])
+    def explain_membership(
+        who: Auth, segment_id: str, contact_id: Annotated[str, Query(min_length=1, max_length=200)]
+    ) -> dict:
+        """Why a contact is (or is not) in the segment on the snapshot's day: each group and
+        condition with its verdict and the value that decided it."""
+        with snapshot() as (published, con):
+            checked = context(published, con)
+            segment = visible(who, store.get(who.cid, segment_id, checked)).segment
+            owner = who.user_id if who.customers_view is Access.OWNED else None
+            if owner is not None and reads.contact_owner(con, who.cid, contact_id) != owner:
+                raise _contact_not_found(contact_id)
+            written = segment.rule_set.model_dump(mode="json")
+            bound, _issues = validate(written, who.cid, checked.custom_fields, settings.limits)
+            names = {f.field_id: f.name for f in checked.custom_fields.values() if f.cid == who.cid}
+            try:
+                why = explain_contact(
+                    con, segment.rule_set, bound, contact_id, published.as_of, names
+                )
+            except ContactNotFound:
+                raise _contact_not_found(contact_id) from None
+        return {"segment_id": segment.id, **asdict(why)}
+
     @app.get("/v1/customers/fields", response_model=models.FieldPalette, tags=["builder"])
     def customer_fields(who: Auth) -> dict:
         """The rule builder's palette for the caller's tenant."""
@@ -531,6 +556,12 @@ def _segment_out(item: SegmentFile, response: Response) -> dict:
         "rule_set": segment.rule_set.model_dump(mode="json"),
         "etag": item.etag,
     }
+
+
+def _contact_not_found(contact_id: str) -> ApiError:
+    return ApiError(
+        404, "contact_not_found", f"no contact {contact_id!r} you may see in this tenant today"
+    )
 
 
 def _reachability(stats: dict | None) -> dict | None:

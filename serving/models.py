@@ -170,6 +170,36 @@ class DetailOut(SegmentSummary):
     customers: MatchedCustomers
 
 
+class ConditionVerdict(BaseModel):
+    """One condition: its place, in words, its verdict and the value that decided it."""
+
+    pointer: str
+    summary: str
+    holds: bool
+    value: JsonValue = Field(
+        description="The field's value, the number of matching records, or their aggregate."
+    )
+
+
+class GroupVerdict(BaseModel):
+    """One group's verdict and its conditions'."""
+
+    holds: bool
+    match: str
+    conditions: list[ConditionVerdict]
+
+
+class ExplainOut(BaseModel):
+    """Why a contact is or is not in a segment on a day."""
+
+    segment_id: str
+    contact_id: str
+    as_of: date
+    matched: bool
+    match: str
+    groups: list[GroupVerdict]
+
+
 class GrowthPoint(BaseModel):
     """One computed day of the growth line."""
 

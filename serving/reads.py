@@ -147,6 +147,15 @@ def distributions(
     return found
 
 
+def contact_owner(con: duckdb.DuckDBPyConnection, cid: str, contact_id: str) -> str | None:
+    """The user who owns the tenant's contact (None: nobody, or no such contact)."""
+    rows = con.execute(
+        f"SELECT owner_id FROM {load_catalog().profile} WHERE cid = $cid AND contact_id = $id",
+        {"cid": cid, "id": contact_id},
+    ).fetchall()
+    return rows[0][0] if rows else None
+
+
 def package_tier(con: duckdb.DuckDBPyConnection, cid: str) -> str | None:
     """The tenant's package tier, as loaded (None when unknown)."""
     rows = con.execute(

@@ -19,11 +19,13 @@ import duckdb
 
 from segmentation.compile import compile_rule_set, to_sql
 from segmentation.daily.store import StoreContext, validate_files
+from segmentation.explain import ContactNotFound, explain_contact
 from segmentation.limits import Limits
 from segmentation.preview import preview
-from segmentation.rules.validate import check, validate
+from segmentation.rules.model import RuleSet
+from segmentation.rules.validate import check, strict, validate
 from segmentation.settings import Settings
-from segmentation.warehouse import marts_day, store_context
+from segmentation.warehouse import custom_fields, marts_day, store_context
 from tools.synthetic.generator import GeneratorConfig, generate
 
 DIALECTS = ("duckdb", "spark", "trino", "postgres", "snowflake", "bigquery")
@@ -94,7 +96,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _loaded(args: argparse.Namespace):
-    """The rule set of FILE (a segment file or a bare rule set), validated once."""
+    """The warehouse, and the rule set of FILE (a segment file or a bare rule set) validated
+    once: bound, and as written."""
     con = _open_warehouse(args.warehouse)
     context = _context(con)
     data = _read_json(args.file)
@@ -105,12 +108,12 @@ def _loaded(args: argparse.Namespace):
         if issues:
             _print_issues(args.file, issues)
             return None
-        return con, bound
+        return con, bound, strict(RuleSet, data)
     (item,) = validate_files([args.file], args.store or Settings.from_env().segment_defs, context)
     if not item.valid:
         _print_issues(item.path, item.issues)
         return None
-    return con, item.rule_set
+    return con, item.rule_set, item.segment.rule_set
 
 
 def _as_of(args, con) -> date:
@@ -131,7 +134,7 @@ def _compile(args: argparse.Namespace) -> int:
     loaded = _loaded(args)
     if loaded is None:
         return 1
-    con, rule_set = loaded
+    con, rule_set, _written = loaded
     day = args.as_of or (marts_day(con) if con is not None else _today())
     tree = compile_rule_set(rule_set, day)
     print(to_sql(tree, args.dialect, pretty=True))
@@ -142,11 +145,27 @@ def _preview(args: argparse.Namespace) -> int:
     loaded = _loaded(args)
     if loaded is None:
         return 1
-    con, rule_set = loaded
+    con, rule_set, _written = loaded
     if con is None:
         raise SystemExit("no warehouse to preview against: run `make run` first")
     result = preview(con, rule_set, _as_of(args, con))
     print(json.dumps(asdict(result), indent=2, default=str))
+    return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    loaded = _loaded(args)
+    if loaded is None:
+        return 1
+    con, bound, written = loaded
+    if con is None:
+        raise SystemExit("no warehouse to explain against: run `make run` first")
+    names = {f.field_id: f.name for f in custom_fields(con).values() if f.cid == bound.cid}
+    try:
+        why = explain_contact(con, written, bound, args.contact, _as_of(args, con), names)
+    except ContactNotFound as error:
+        raise SystemExit(str(error)) from None
+    print(json.dumps(asdict(why), indent=2, default=str))
     return 0
 
 
@@ -219,8 +238,11 @@ def build_parser() -> argparse.ArgumentParser:
     for name, help_text, handler in (
         ("compile", "print the SQL of a rule set", _compile),
         ("preview", "count and sample the contacts a rule set matches", _preview),
+        ("explain", "why a contact is (or is not) matched, condition by condition", _explain),
     ):
         command = rule_command(name, help_text, handler)
+        if name == "explain":
+            command.add_argument("--contact", required=True, help="the contact id")
         command.add_argument("--as-of", type=date.fromisoformat, help="default: the marts' day")
         if name == "compile":
             command.add_argument("--dialect", choices=DIALECTS, default="duckdb")

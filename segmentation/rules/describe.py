@@ -69,10 +69,12 @@ def describe(rule_set: RuleSet, custom_field_names: Mapping[str, str] | None = N
 
 
 def _group(group: Group, names: Mapping[str, str]) -> str:
-    return f" {_JOINERS[group.match]} ".join(_condition(c, names) for c in group.conditions)
+    return f" {_JOINERS[group.match]} ".join(describe_condition(c, names) for c in group.conditions)
 
 
-def _condition(condition: Condition, names: Mapping[str, str]) -> str:
+def describe_condition(condition: Condition, names: Mapping[str, str] | None = None) -> str:
+    """One condition in words; custom fields by their name in ``names`` (by field id)."""
+    names = names or {}
     if isinstance(condition, AssociationCondition):
         return _association(condition)
     if isinstance(condition, CustomFieldCondition):
@@ -181,9 +183,10 @@ def _group_differences(number: int, old: Group, new: Group, names) -> list[str]:
         was = old.conditions[j] if j < len(old.conditions) else None
         now = new.conditions[j] if j < len(new.conditions) else None
         if was is None:
-            changes.append(f"{where} added: {_condition(now, names)}")
+            changes.append(f"{where} added: {describe_condition(now, names)}")
         elif now is None:
-            changes.append(f"{where} removed: {_condition(was, names)}")
+            changes.append(f"{where} removed: {describe_condition(was, names)}")
         elif was != now:
-            changes.append(f"{where}: was {_condition(was, names)}, now {_condition(now, names)}")
+            was_text, now_text = describe_condition(was, names), describe_condition(now, names)
+            changes.append(f"{where}: was {was_text}, now {now_text}")
     return changes

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -51,6 +52,26 @@ def evaluate(bound: BoundRuleSet, as_of: date, tables: Mapping[str, Iterable[Row
     }
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a node of the bound tree holds for a contact, and what decided it: a
+    field's value, the number of matching records, or their aggregate (for a leaf), or
+    the verdicts of its parts (for a group or the rule set)."""
+
+    holds: bool
+    pointer: str = ""
+    value: object = None
+    parts: tuple[Verdict, ...] = ()
+
+
+def explain(
+    bound: BoundRuleSet, as_of: date, tables: Mapping[str, Iterable[Row]], contact_id: str
+) -> Verdict:
+    """Why ``contact_id`` is (or is not) matched by ``bound`` as of ``as_of``: the verdict
+    of the rule set, of each group and of each condition, with the values that decided."""
+    return _Evaluator(bound.cid, as_of, tables).verdict(bound.root, contact_id)
+
+
 class _Evaluator:
     def __init__(self, cid: str, as_of: date, tables: Mapping[str, Iterable[Row]]) -> None:
         self.cid, self.as_of = cid, as_of
@@ -66,16 +87,22 @@ class _Evaluator:
         return self.tables.get(table, [])
 
     def holds(self, node: Node, contact_id: str) -> bool:
-        if isinstance(node, And):
-            return all(self.holds(part, contact_id) for part in node.parts)
-        if isinstance(node, Or):
-            return any(self.holds(part, contact_id) for part in node.parts)
+        return self.verdict(node, contact_id).holds
+
+    def verdict(self, node: Node, contact_id: str) -> Verdict:
+        if isinstance(node, And | Or):
+            parts = tuple(self.verdict(part, contact_id) for part in node.parts)
+            combine = all if isinstance(node, And) else any
+            return Verdict(combine(p.holds for p in parts), parts=parts)
         if isinstance(node, FieldTest):
-            return test_holds(node.test, self._value(node, contact_id), self.as_of)
+            value = self._value(node, contact_id)
+            return Verdict(test_holds(node.test, value, self.as_of), node.pointer, value)
         if isinstance(node, RecordCount):
-            return self._count_holds(node, contact_id)
+            count = len(self._matching(node, contact_id))
+            return Verdict(_COUNT_HOLDS[node.count](count, node.value), node.pointer, count)
         if isinstance(node, RecordAggregate):
-            return self._aggregate_holds(node, contact_id)
+            value = self._aggregate(node, contact_id)
+            return Verdict(test_holds(node.test, value, self.as_of), node.pointer, value)
         raise TypeError(type(node).__name__)
 
     def _value(self, node: FieldTest, contact_id: str):
@@ -100,21 +127,20 @@ class _Evaluator:
                 found.append(record)
         return found
 
-    def _aggregate_holds(self, node: RecordAggregate, contact_id: str) -> bool:
+    def _aggregate(self, node: RecordAggregate, contact_id: str):
         values = [
             r[node.column]
             for r in self._matching(node, contact_id)
             if r.get(node.column) is not None
         ]
-        return test_holds(node.test, aggregate(node.function, values), self.as_of)
+        return aggregate(node.function, values)
 
-    def _count_holds(self, node: RecordCount, contact_id: str) -> bool:
-        count = len(self._matching(node, contact_id))
-        if node.count is CountOperator.AT_LEAST:
-            return count >= node.value
-        if node.count is CountOperator.AT_MOST:
-            return count <= node.value
-        return count == node.value
+
+_COUNT_HOLDS = {
+    CountOperator.AT_LEAST: lambda count, wanted: count >= wanted,
+    CountOperator.AT_MOST: lambda count, wanted: count <= wanted,
+    CountOperator.EXACTLY: lambda count, wanted: count == wanted,
+}
 
 
 def aggregate(function: AggregateFunction, values: list):

@@ -77,6 +77,8 @@ class Served:
     """A segment of ``tenant`` nobody owns (an example segment)."""
     foreign_segment: str
     """A segment of ``other_tenant``."""
+    contact: str
+    """A contact of ``tenant`` that ``owner`` owns."""
 
     def token(
         self,
@@ -124,6 +126,10 @@ def served(
             "GROUP BY owner_id ORDER BY count(*) DESC, owner_id LIMIT 1",
             [tenant],
         ).fetchall()[0][0]
+        contact = con.execute(
+            "SELECT min(contact_id) FROM marts.contact_profile WHERE cid = ? AND owner_id = ?",
+            [tenant, owner],
+        ).fetchall()[0][0]
     store(
         segment_defs,
         **{
@@ -150,5 +156,14 @@ def served(
     )
     with LiveServer(settings) as server:
         yield Served(
-            server.url, settings, warehouse, tenant, other, owner, "owned-1", largest, "foreign-1"
+            server.url,
+            settings,
+            warehouse,
+            tenant,
+            other,
+            owner,
+            "owned-1",
+            largest,
+            "foreign-1",
+            contact,
         )

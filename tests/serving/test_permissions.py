@@ -45,6 +45,7 @@ PATHS = [
     Path("duplicate", "POST", "/v1/segments/{id}/duplicate", 201, (Scope.ADD, Scope.VIEW)),
     Path("versions", "GET", "/v1/segments/{id}/versions", 200, (Scope.VIEW,)),
     Path("diff", "GET", "/v1/segments/{id}/versions/1/diff/1", 200, (Scope.VIEW,)),
+    Path("explain", "GET", "/v1/segments/{id}/explain?contact_id={contact}", 200, (Scope.VIEW,)),
     Path("detail", "GET", "/v1/segments/{id}/detail", 200, (Scope.VIEW,)),
     Path("performance", "GET", "/v1/segments/{id}/performance", 200, (Scope.VIEW,)),
     Path("reachability", "GET", "/v1/segments/{id}/reachability", 200, (Scope.VIEW,)),
@@ -74,8 +75,8 @@ def expected_status(path: Path, scope: Scope, access: Access, mine: bool) -> int
     return path.success
 
 
-def call(client: httpx.Client, path: Path, segment_id: str | None, etag: str | None):
-    url = path.template.format(id=segment_id)
+def call(client: httpx.Client, path: Path, segment_id: str | None, etag: str | None, contact=""):
+    url = path.template.format(id=segment_id, contact=contact)
     headers = {"If-Match": etag} if etag and path.method == "PATCH" else {}
     return client.request(path.method, url, json=path.body, headers=headers)
 
@@ -101,7 +102,7 @@ def test_permission_matrix(served: Served, path: Path, scope: Scope, access: Acc
         segment_id, etag = new_segment(served, served.owner if mine else OTHER_USER)
     token = served.token(**{scope.name.lower(): access})
     with served.client(token) as client:
-        response = call(client, path, segment_id, etag)
+        response = call(client, path, segment_id, etag, served.contact)
     expected = expected_status(path, scope, access, mine)
     assert response.status_code == expected, response.text
     body = response.json()
@@ -121,7 +122,7 @@ def test_another_tenants_segment_is_not_found_on_every_path(served: Served, path
     token = served.token(cid=served.other_tenant)
     with served.client(token) as client:
         etag = "anything"
-        response = call(client, path, served.owned_segment, etag)
+        response = call(client, path, served.owned_segment, etag, served.contact)
     assert response.status_code == 404, response.text
     assert response.json()["error"]["code"] == "segment_not_found"
     assert served.owned_segment not in response.text.replace(f"'{served.owned_segment}'", "")

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from segmentation.daily.store import read_store, segment_files
+from serving.auth import Access
 from tests.helpers import CITY_IS_JAKARTA
 from tests.serving.conftest import LiveServer, Served
 
@@ -176,3 +177,19 @@ def test_two_versions_differ_in_words_condition_by_condition(served: Served):
     assert same.json()["changes"] == ["nothing changed"]
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "version_not_found"
     assert versions[0]["rule_set_version"] != versions[1]["rule_set_version"]
+
+
+def test_explain_agrees_with_the_matched_customers_and_hides_contacts_not_shown(served: Served):
+    segment_id = served.others_segment
+    with served.client() as client:
+        members = client.get(f"/v1/segments/{segment_id}/detail", params={"per_page": 100})
+        member = members.json()["customers"]["data"][0]["contact_id"]
+        why = client.get(f"/v1/segments/{segment_id}/explain", params={"contact_id": member})
+        nobody = client.get(f"/v1/segments/{segment_id}/explain", params={"contact_id": "nobody"})
+    assert why.status_code == 200, why.text
+    assert why.json()["matched"] is True
+    assert all("summary" in c for g in why.json()["groups"] for c in g["conditions"])
+    assert nobody.status_code == 404 and nobody.json()["error"]["code"] == "contact_not_found"
+    with served.client(served.token(user="someone-else", customers=Access.OWNED)) as client:
+        hidden = client.get(f"/v1/segments/{segment_id}/explain", params={"contact_id": member})
+    assert hidden.status_code == 404, "a contact the caller may not see is not explained"

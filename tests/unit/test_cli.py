@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,19 @@ def test_cli_preview_refuses_a_day_the_marts_are_not_built_for(built_warehouse, 
         main(["preview", str(example), "--as-of", "2026-01-01", *warehouse])
     assert main(["preview", str(example), *warehouse]) == 0
     assert '"as_of": "2026-11-24"' in capsys.readouterr().out
+
+
+def test_cli_explain_agrees_with_the_preview_for_a_matched_and_an_unmatched_contact(
+    built_warehouse, capsys
+) -> None:
+    example = next((REPOSITORY / "segment_defs").glob("*/big-deal-winners.json"))
+    warehouse = ["--warehouse", str(built_warehouse.path)]
+    assert main(["preview", str(example), *warehouse]) == 0
+    sampled = json.loads(capsys.readouterr().out)["sample"][0]["contact_id"]
+    assert main(["explain", str(example), "--contact", sampled, *warehouse]) == 0
+    why = json.loads(capsys.readouterr().out)
+    assert why["matched"] is True and why["contact_id"] == sampled
+    decided = [c for g in why["groups"] for c in g["conditions"]]
+    assert decided and all(c["summary"] and c["pointer"].startswith("/groups/") for c in decided)
+    with pytest.raises(SystemExit, match="no contact 'nobody'"):
+        main(["explain", str(example), "--contact", "nobody", *warehouse])

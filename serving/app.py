@@ -93,18 +93,20 @@ def create_app(settings: ServingSettings) -> FastAPI:
             con.close()
 
     contexts: dict[object, StoreContext] = {}
+    contexts_lock = threading.Lock()
 
     def context(published: Snapshot | None, con: duckdb.DuckDBPyConnection | None) -> StoreContext:
         """What a segment is validated against: the tenants' custom fields of the snapshot
         (read once per snapshot). Timestamps are the API's own, so they are not checked
         against the clock."""
         key = published.path if published is not None else None
-        if key not in contexts:
-            fields = custom_fields(con) if con is not None else {}
-            contexts[key] = StoreContext(custom_fields=fields, limits=settings.limits)
-            while len(contexts) > 8:  # one a day; kept alive so cached reads stay keyed
-                del contexts[next(iter(contexts))]
-        return contexts[key]
+        with contexts_lock:
+            if key not in contexts:
+                fields = custom_fields(con) if con is not None else {}
+                contexts[key] = StoreContext(custom_fields=fields, limits=settings.limits)
+                while len(contexts) > 8:  # one a day; kept alive so cached reads stay keyed
+                    del contexts[next(iter(contexts))]
+            return contexts[key]
 
     def store_context() -> StoreContext:
         try:

@@ -1,4 +1,5 @@
 {#- A tenant's own (custom) field values: one row per existing contact and field, typed. -#}
+{% call stored_by_tenant() %}
 select
     field_values.cid,
     field_values.contact_id,
@@ -13,4 +14,4 @@ select
 from {{ ref('int_custom_field_values_typed') }} as field_values
 inner join {{ ref('int_contacts_as_of') }} as contacts
     on field_values.contact_id = contacts.contact_id and field_values.cid = contacts.cid
-{{ stored_by_tenant("field_values.cid") }}
+{% endcall %}

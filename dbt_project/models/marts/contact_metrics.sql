@@ -4,6 +4,7 @@
     without such activity; rates and averages are NULL when their denominator is 0.
     Rates are percentages (0-100).
 -#}
+{% call stored_by_tenant() %}
 with contacts as (
     select
         cid,
@@ -123,4 +124,4 @@ select
     {{ days_between('last_activity_on', 'as_of_date') }} as days_since_last_activity,
     as_of_date
 from with_recency
-{{ stored_by_tenant() }}
+{% endcall %}

@@ -3,6 +3,7 @@
     consent and loyalty field. Dates of events are tenant-local (`*_on`); timestamps stay
     UTC (`*_at`). A contact whose creation time is unknown exists on every day.
 -#}
+{% call stored_by_tenant() %}
 select
     cid,
     contact_id,
@@ -38,4 +39,4 @@ select
     timezone,
     as_of_date
 from {{ ref('int_contacts_as_of') }}
-{{ stored_by_tenant() }}
+{% endcall %}

@@ -3,6 +3,7 @@
     of the seed `rfm_segment_labels` (the 10-label r x f grid). A contact without a counted
     order has no scores and the label `No purchases`.
 -#}
+{% call stored_by_tenant() %}
 with contacts as (
     select
         cid,
@@ -42,4 +43,4 @@ select
 from contacts
 left join scored on contacts.contact_id = scored.contact_id and contacts.cid = scored.cid
 left join labels on scored.r_score = labels.r_score and scored.f_score = labels.f_score
-{{ stored_by_tenant("contacts.cid") }}
+{% endcall %}

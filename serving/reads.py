@@ -90,13 +90,11 @@ def matched_customers(
     users = entity("users").relation
     params = {"cid": cid, "segment": segment_id, "owner": owner_id}
     scope = "m.cid = $cid AND m.segment_id = $segment AND ($owner IS NULL OR m.owner_id = $owner)"
-    counted = con.execute(f"SELECT count(*) FROM {MATCHED_CUSTOMERS} m WHERE {scope}", params)
-    total = counted.fetchall()[0][0]
     rows = _rows(
         con,
         f"""
         SELECT m.contact_id, m.full_name AS name, m.source, m.last_activity_on AS last_activity,
-               m.added_by AS added_by_id, u.name AS added_by
+               m.added_by AS added_by_id, u.name AS added_by, count(*) OVER () AS total
         FROM {MATCHED_CUSTOMERS} m
         LEFT JOIN {users} u ON u.cid = m.cid AND u.user_id = m.added_by
         WHERE {scope}
@@ -105,7 +103,12 @@ def matched_customers(
         """,
         {**params, "limit": page.per_page, "offset": page.offset},
     )
-    return rows, total
+    if rows:
+        total = rows[0]["total"]
+    else:  # a page past the end: count apart
+        counted = con.execute(f"SELECT count(*) FROM {MATCHED_CUSTOMERS} m WHERE {scope}", params)
+        total = counted.fetchall()[0][0]
+    return [{k: v for k, v in row.items() if k != "total"} for row in rows], total
 
 
 def growth(

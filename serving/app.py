@@ -21,6 +21,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from segmentation.daily.store import StoreContext
 from segmentation.explain import ContactNotFound, explain_contact
 from segmentation.preview import preview as run_preview
+from segmentation.rules.catalog import custom_field_names
 from segmentation.rules.describe import describe, differences
 from segmentation.rules.model import Segment
 from segmentation.rules.validate import validate
@@ -276,7 +277,7 @@ def create_app(settings: ServingSettings) -> FastAPI:
                 f"the segment has no version {after if old else before}; its versions are "
                 f"{written or 'none written through the API'}",
             )
-        names = {f.field_id: f.name for f in checked.custom_fields.values() if f.cid == who.cid}
+        names = custom_field_names(checked.custom_fields, who.cid)
         changes = [
             f"{field} changed from {str(getattr(old, field))!r} to {str(getattr(new, field))!r}"
             for field in ("name", "description", "status")
@@ -352,7 +353,7 @@ def create_app(settings: ServingSettings) -> FastAPI:
             rows, total = reads.matched_customers(
                 con, who.cid, segment.id, owner, reads.Page(page, per_page)
             )
-            names = {f.field_id: f.name for f in checked.custom_fields.values() if f.cid == who.cid}
+            names = custom_field_names(checked.custom_fields, who.cid)
         active = segment.status == "active"
         return {
             **_summary(segment, stats),
@@ -433,16 +434,15 @@ def create_app(settings: ServingSettings) -> FastAPI:
         condition with its verdict and the value that decided it."""
         with snapshot() as (published, con):
             checked = context(published, con)
-            segment = visible(who, store.get(who.cid, segment_id, checked)).segment
+            item = visible(who, store.get(who.cid, segment_id, checked))
+            segment = item.segment
             owner = who.user_id if who.customers_view is Access.OWNED else None
             if owner is not None and reads.contact_owner(con, who.cid, contact_id) != owner:
                 raise _contact_not_found(contact_id)
-            written = segment.rule_set.model_dump(mode="json")
-            bound, _issues = validate(written, who.cid, checked.custom_fields, settings.limits)
-            names = {f.field_id: f.name for f in checked.custom_fields.values() if f.cid == who.cid}
+            names = custom_field_names(checked.custom_fields, who.cid)
             try:
                 why = explain_contact(
-                    con, segment.rule_set, bound, contact_id, published.as_of, names
+                    con, segment.rule_set, item.rule_set, contact_id, published.as_of, names
                 )
             except ContactNotFound:
                 raise _contact_not_found(contact_id) from None

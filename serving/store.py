@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from segmentation.daily.store import StoreContext, StoredSegment, read_segment, rule_set_hash
+from segmentation.rules.bound import BoundRuleSet
 from segmentation.rules.model import Segment, SegmentStatus
 from segmentation.rules.validate import strict
 from serving.errors import ApiError, issue_details
@@ -36,9 +37,11 @@ LOCK = ".lock"
 
 @dataclass(frozen=True)
 class SegmentFile:
-    """A valid stored segment with the ETag of its file's bytes."""
+    """A valid stored segment, its rule set as validation bound it, and the ETag of its
+    file's bytes."""
 
     segment: Segment
+    rule_set: BoundRuleSet
     path: Path
     etag: str
 
@@ -77,7 +80,7 @@ class SegmentStoreWriter:
         stored = read_segment(path, context)
         item = None
         if stored.valid and stored.segment is not None:
-            item = SegmentFile(stored.segment, path, etag_of(content))
+            item = SegmentFile(stored.segment, stored.rule_set, path, etag_of(content))
         self._read[path] = (key, item)
         return item
 
@@ -180,7 +183,7 @@ class SegmentStoreWriter:
         finally:
             staged.unlink(missing_ok=True)
         self._keep_version(path, content)
-        return SegmentFile(checked.segment, path, etag_of(content))
+        return SegmentFile(checked.segment, checked.rule_set, path, etag_of(content))
 
     def _keep_version(self, path: Path, content: bytes) -> None:
         data = json.loads(content)

@@ -22,6 +22,7 @@ from segmentation.daily.store import StoreContext, validate_files
 from segmentation.explain import ContactNotFound, explain_contact
 from segmentation.limits import Limits
 from segmentation.preview import preview
+from segmentation.rules.catalog import custom_field_names
 from segmentation.rules.model import RuleSet
 from segmentation.rules.validate import check, strict, validate
 from segmentation.settings import Settings
@@ -160,7 +161,7 @@ def _explain(args: argparse.Namespace) -> int:
     con, bound, written = loaded
     if con is None:
         raise SystemExit("no warehouse to explain against: run `make run` first")
-    names = {f.field_id: f.name for f in custom_fields(con).values() if f.cid == bound.cid}
+    names = custom_field_names(custom_fields(con), bound.cid)
     try:
         why = explain_contact(con, written, bound, args.contact, _as_of(args, con), names)
     except ContactNotFound as error:

@@ -7,6 +7,7 @@ names a mart column that a condition can filter on.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -118,6 +119,11 @@ class CustomField:
     name: str
     field_type: FieldType | None
     """None for a type the CRM has and this engine does not know (kept, not filterable)."""
+
+
+def custom_field_names(fields: Mapping[str, CustomField], cid: str) -> dict[str, str]:
+    """Tenant ``cid``'s custom field names by field id (for rule sets in words)."""
+    return {f.field_id: f.name for f in fields.values() if f.cid == cid}
 
 
 class Catalog(_Frozen):

@@ -578,17 +578,31 @@ def _reachability(stats: dict | None) -> dict | None:
 
 
 def _with_deadline(con: duckdb.DuckDBPyConnection, seconds: float, work):
-    """Run ``work`` (queries on ``con``); past ``seconds`` interrupt them: 504."""
-    timer = threading.Timer(seconds, con.interrupt)
+    """Run ``work`` (queries on ``con``); past ``seconds`` interrupt them and answer 504.
+
+    The deadline is kept even when it falls between two of the work's queries, where an
+    interrupt has nothing to stop: the work then finishes, but its answer is late and refused.
+    """
+    expired = threading.Event()
+
+    def expire() -> None:
+        expired.set()
+        con.interrupt()
+
+    timer = threading.Timer(seconds, expire)
     timer.start()
     try:
-        return work()
+        result = work()
     except duckdb.InterruptException:
+        expired.set()
+        result = None
+    finally:
+        timer.cancel()
+    if expired.is_set():
         raise ApiError(
             504,
             "preview_timed_out",
             f"the preview took longer than {seconds:g} s and was stopped: narrow the "
             "conditions (a shorter window, fewer values) and try again",
-        ) from None
-    finally:
-        timer.cancel()
+        )
+    return result

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,7 +13,9 @@ import httpx
 import pytest
 
 from segmentation import snapshot
+from serving.app import _with_deadline
 from serving.auth import Access
+from serving.errors import ApiError
 from tests.helpers import CITY_IS_JAKARTA
 from tests.serving.conftest import LiveServer, Served
 
@@ -107,6 +110,22 @@ def test_a_preview_past_its_deadline_is_interrupted_and_answered_504(slow_site: 
     assert timed_out.status_code == 504, timed_out.text
     assert timed_out.json()["error"]["code"] == "preview_timed_out"
     assert fields.status_code == 200, "the interrupted query left the snapshot usable"
+
+
+def test_a_deadline_that_falls_between_two_queries_still_refuses_the_late_answer():
+    """An interrupt stops only a running query: one that lands between the work's queries
+    must not let a late answer through as 200."""
+    con = duckdb.connect()
+
+    def two_queries_with_a_pause_between():
+        con.sql("SELECT 1").fetchall()
+        time.sleep(0.05)
+        return con.sql("SELECT 2").fetchall()
+
+    with pytest.raises(ApiError) as refused:
+        _with_deadline(con, 0.01, two_queries_with_a_pause_between)
+    assert refused.value.status == 504
+    assert _with_deadline(con, 5, lambda: con.sql("SELECT 3").fetchall()) == [(3,)]
 
 
 def test_the_openapi_document_is_published(served: Served):

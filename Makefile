@@ -59,7 +59,7 @@ bench: setup  ## the daily job at SCALE=1M (3M, 10M) contacts: time and memory p
 
 lock:  ## re-resolve pyproject.toml into requirements.lock
 	rm -rf /tmp/segmentation-lock-venv && $(PYTHON) -m venv /tmp/segmentation-lock-venv
-	/tmp/segmentation-lock-venv/bin/pip install --quiet ".[pipeline,serving,dev]"
+	/tmp/segmentation-lock-venv/bin/pip install --quiet ".[pipeline,serving,spark,dev]"
 	/tmp/segmentation-lock-venv/bin/pip freeze --exclude customer-segmentation-engine > requirements.lock
 
 clean:

@@ -16,6 +16,9 @@ override them. Read when a command or the Dagster definitions start, never at im
 | ``SEGMENTATION_LOAD_MAX_LOSS`` | ``0.5`` | refuse a load rejecting or losing more |
 | ``SEGMENTATION_SNAPSHOTS`` | beside the warehouse | the read-only copies the API serves |
 | ``SEGMENTATION_LIMIT_<NAME>`` | see :class:`Limits` | size limits of segments |
+| ``SEGMENTATION_ENGINE`` | ``duckdb`` | where the job computes: ``duckdb`` or ``spark`` |
+| ``SEGMENTATION_SPARK_MASTER`` | ``local[*]`` | the Spark master URL |
+| ``SEGMENTATION_SPARK_WAREHOUSE`` | beside the warehouse | Spark's tables (Parquet) |
 """
 
 from __future__ import annotations
@@ -39,6 +42,9 @@ FIRST_DAY_ENV = "SEGMENTATION_FIRST_DAY"
 DEFAULT_TIMEZONE = "Asia/Jakarta"
 """The home zone: the daily schedule's, the partitions', and a tenant's without its own."""
 
+ENGINES = ("duckdb", "spark")
+"""Where the daily job computes. DuckDB needs nothing else; Spark needs a Java runtime."""
+
 STORAGE_VERSION = "v1.4.0"
 """The DuckDB storage format of a new warehouse: readable by the DuckDB 1.4 and 1.5
 tools analysts have, at no measurable cost in size or time."""
@@ -59,6 +65,9 @@ class Settings:
     load_max_loss: float = 0.5
     snapshots: Path = REPOSITORY / "data" / "snapshots"
     limits: Limits = field(default_factory=Limits)
+    engine: str = "duckdb"
+    spark_master: str = "local[*]"
+    spark_warehouse: Path = REPOSITORY / "data" / "spark"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -74,8 +83,10 @@ class Settings:
                 return default
             try:
                 return parse(text)
-            except ValueError:
-                raise ValueError(f"{variable}={text!r} is not valid: {default!r} is") from None
+            except ValueError as error:
+                raise ValueError(
+                    f"{variable}={text!r} is not valid ({error}); the default is {default!r}"
+                ) from None
 
         warehouse = path(WAREHOUSE_ENV, REPOSITORY / "data" / "warehouse.duckdb")
         return cls(
@@ -90,6 +101,9 @@ class Settings:
             load_max_loss=value("SEGMENTATION_LOAD_MAX_LOSS", cls.load_max_loss, float),
             snapshots=path("SEGMENTATION_SNAPSHOTS", warehouse.parent / "snapshots"),
             limits=Limits.from_env(env),
+            engine=value("SEGMENTATION_ENGINE", cls.engine, _engine),
+            spark_master=value("SEGMENTATION_SPARK_MASTER", cls.spark_master),
+            spark_warehouse=path("SEGMENTATION_SPARK_WAREHOUSE", warehouse.parent / "spark"),
         )
 
     def duckdb_config(self) -> dict[str, str]:
@@ -99,3 +113,9 @@ class Settings:
             "temp_directory": str(self.spill_directory),
             "storage_compatibility_version": STORAGE_VERSION,
         }
+
+
+def _engine(name: str) -> str:
+    if name not in ENGINES:
+        raise ValueError(f"unknown engine {name!r}: choose one of {', '.join(ENGINES)}")
+    return name

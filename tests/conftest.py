@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -41,3 +41,20 @@ def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
     loads = load_all(warehouse, landing, loaded_at=datetime(2026, 11, 25))
     dbt_build(warehouse, AS_OF, work)
     return BuiltWarehouse(warehouse, landing, generation, loads)
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory: pytest.TempPathFactory):
+    """One local Spark session (two cores) for every Spark test; skipped, saying how to get
+    a Java runtime, on a machine without one."""
+    from segmentation.settings import Settings
+    from segmentation.spark.session import java_missing, session
+
+    problem = java_missing()
+    if problem:
+        pytest.skip(f"the Spark tests need Java: {problem}")
+    warehouse = tmp_path_factory.mktemp("spark")
+    settings = replace(Settings.from_env({}), spark_master="local[2]", spark_warehouse=warehouse)
+    spark_session = session(settings, app="segmentation-tests")
+    yield spark_session
+    spark_session.stop()

@@ -37,6 +37,12 @@ MAY_IMPORT: dict[str, tuple[set[str], set[str]]] = {
         | {"segmentation.transactions"},
         {"duckdb", "sqlglot", "pydantic", "yaml"},
     ),
+    "segmentation/spark": (
+        CORE_SHARED
+        | {"segmentation.rules", "segmentation.compile", "segmentation.landing"}
+        | {"segmentation.daily", "segmentation.warehouse"},
+        {"pyspark", "pyarrow", "duckdb", "sqlglot"},
+    ),
     "tools": ({"segmentation", "tools"}, {"duckdb", "numpy", "polars", "pyarrow"}),
     "assets": (
         {"segmentation", "assets"},

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
+from sqlglot import exp
 
 from assets.dbt import dbt_build_args
 from segmentation.compile import compile_rule_set, to_sql
@@ -199,3 +200,23 @@ def members_by_sql(rule_set: BoundRuleSet, as_of: date, tables: dict[str, list[d
     tree = compile_rule_set(rule_set, as_of)
     with in_memory_marts(tables) as con:
         return {row[0] for row in con.execute(to_sql(tree, "duckdb")).fetchall()}
+
+
+def members_by_spark(
+    spark, rule_set: BoundRuleSet, as_of: date, tables: dict[str, list[dict]]
+) -> set[str]:
+    """The contacts the compiled Spark SQL of ``rule_set`` selects from ``tables``, run by
+    ``spark``. Each table the query reads becomes a temporary view of the rows, typed as
+    DuckDB types them; only the names change (a view cannot belong to a database)."""
+    tree = compile_rule_set(rule_set, as_of)
+    views = {}
+    with in_memory_marts(tables) as con:
+        for table in {f"{t.db}.{t.name}" for t in tree.find_all(exp.Table)}:
+            views[table] = table.replace(".", "__")
+            rows = con.table(table).to_arrow_table()
+            if rows.num_rows == 0:  # Spark needs a chunk, even an empty one
+                empty = [pa.array([], column.type) for column in rows.schema]
+                rows = pa.Table.from_arrays(empty, schema=rows.schema)
+            spark.createDataFrame(rows).createOrReplaceTempView(views[table])
+    sql = to_sql(exp.replace_tables(tree, views), "spark")
+    return {row[0] for row in spark.sql(sql).collect()}

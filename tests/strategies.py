@@ -411,3 +411,11 @@ def column_types() -> dict[str, dict[str, FieldType | str]]:
     for field_type, column in custom.value_columns.items():
         out[custom.table].setdefault(column, field_type)
     return out
+
+
+@st.composite
+def cases(draw, rules=rule_sets, min_contacts: int = 1) -> tuple[date, dict, dict[str, list[dict]]]:
+    """A day, a rule set drawn by ``rules(day)``, and mart rows that test it."""
+    as_of = draw(st.sampled_from(AS_OF_DAYS))
+    rule_set = draw(rules(as_of))
+    return as_of, rule_set, draw(mart_rows(as_of, rule_set, min_contacts))

@@ -45,6 +45,7 @@ from datetime import date, timedelta
 
 from sqlglot import exp
 
+from segmentation.compile.dialects import for_engine
 from segmentation.compile.predicates import average_condition, condition, date_literal
 from segmentation.rules.bound import (
     And,
@@ -219,4 +220,4 @@ def compile_rule_set(bound: BoundRuleSet, as_of: date) -> exp.Select:
 
 def to_sql(tree: exp.Expression, dialect: str = "duckdb", pretty: bool = False) -> str:
     """SQL text of a compiled tree: the only place the compiler produces text."""
-    return tree.sql(dialect=dialect, pretty=pretty)
+    return for_engine(tree, dialect).sql(dialect=dialect, pretty=pretty)

@@ -10,22 +10,13 @@ from segmentation.rules.reference import evaluate
 from segmentation.rules.validate import bind
 from tests.helpers import members_by_sql
 from tests.strategies import (
-    AS_OF_DAYS,
     CATALOG,
     CUSTOM_FIELDS,
-    mart_rows,
+    cases,
     operator_targets,
-    rule_sets,
     single_conditions,
     windowed_association,
 )
-
-
-@st.composite
-def cases(draw, rules=rule_sets, min_contacts: int = 1):
-    as_of = draw(st.sampled_from(AS_OF_DAYS))
-    rule_set = draw(rules(as_of))
-    return as_of, rule_set, draw(mart_rows(as_of, rule_set, min_contacts))
 
 
 def check_case(case) -> None:

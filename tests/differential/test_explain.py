@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from segmentation.compile import to_sql
 from segmentation.compile.query import compile_rule_set
@@ -15,14 +14,7 @@ from segmentation.explain import ContactNotFound, explain_contact
 from segmentation.rules.model import RuleSet
 from segmentation.rules.validate import bind, strict
 from tests.helpers import in_memory_marts
-from tests.strategies import AS_OF_DAYS, CUSTOM_FIELDS, mart_rows, rule_sets
-
-
-@st.composite
-def cases(draw):
-    as_of = draw(st.sampled_from(AS_OF_DAYS))
-    rule_set = draw(rule_sets(as_of))
-    return as_of, rule_set, draw(mart_rows(as_of, rule_set))
+from tests.strategies import AS_OF_DAYS, CUSTOM_FIELDS, cases
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -18,6 +18,7 @@ from tests.strategies import (
     CUSTOM_FIELDS,
     TENANTS,
     association_condition,
+    cases,
     mart_rows,
     operator_targets,
     rule_sets,
@@ -28,13 +29,6 @@ SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 # Existence, not a minimal example: no shrinking.
 FIND = settings(max_examples=400, deadline=None, database=None, phases=[Phase.generate])
 AS_OF = AS_OF_DAYS[0]
-
-
-@st.composite
-def cases(draw, rules=rule_sets):
-    as_of = draw(st.sampled_from(AS_OF_DAYS))
-    rule_set = draw(rules(as_of))
-    return as_of, rule_set, draw(mart_rows(as_of, rule_set))
 
 
 @SETTINGS

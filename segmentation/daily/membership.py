@@ -22,6 +22,8 @@ from datetime import date, timedelta
 
 import duckdb
 import pyarrow as pa
+import sqlglot
+from sqlglot import exp
 
 from segmentation.transactions import transaction
 
@@ -101,13 +103,18 @@ def apply_staged_day(
         {"segment_id": segment_ids, "cid": [tenants[s] for s in segment_ids]},
         schema=pa.schema([("segment_id", pa.string()), ("cid", pa.string())]),
     )
-    con.execute("CREATE OR REPLACE TEMP TABLE day_segments AS SELECT * FROM neighbours")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {DAY_SEGMENTS} AS SELECT * FROM neighbours")
     with transaction(con):
-        _stage(con, day)
-        changes = _changes(con, segment_ids)
-        _rewrite(con)
+        for name, select in history_steps(day):
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {select}")
+        changes = _changes(con.execute(f"SELECT * FROM {CHANGES}").fetchall(), segment_ids)
+        con.execute(
+            f"DELETE FROM {MEMBERSHIP} m USING {GONE} g WHERE m.segment_id = g.segment_id "
+            "AND m.contact_id = g.contact_id AND m.valid_from = g.valid_from"
+        )
+        con.execute(f"INSERT INTO {MEMBERSHIP} BY NAME SELECT * FROM {NEW_RUNS}")
         con.execute(f"DELETE FROM {DAYS} WHERE day = ? AND segment_id IN "
-                    "(SELECT segment_id FROM day_segments)", [day])  # fmt: skip
+                    f"(SELECT segment_id FROM {DAY_SEGMENTS})", [day])  # fmt: skip
         hashes = rule_set_hashes or {}
         con.executemany(
             f"INSERT INTO {DAYS} VALUES (?, ?, ?, ?, timezone('UTC', now()))",
@@ -116,114 +123,142 @@ def apply_staged_day(
     return changes
 
 
-def _stage(con: duckdb.DuckDBPyConnection, day: date) -> None:
-    """Temp tables: each segment's neighbouring computed days, and who entered / exited."""
-    con.execute(
+DAY_SEGMENTS = "day_segments"
+"""The temp table of the segments a day is applied to: ``(segment_id, cid)``."""
+CHANGES = "day_changes"
+"""Per segment of the day: members, entered, exited."""
+GONE = "gone_runs"
+"""The history rows the day replaces: ``(segment_id, contact_id, valid_from)``."""
+NEW_RUNS = "new_runs"
+"""The history rows that replace them (the columns of :data:`MEMBERSHIP`)."""
+
+_HISTORY_STEPS: tuple[tuple[str, str], ...] = (
+    # Each segment's neighbouring computed days.
+    (
+        "around",
         f"""
-        CREATE OR REPLACE TEMP TABLE around AS
-        SELECT s.segment_id, s.cid, CAST(? AS DATE) AS day,
+        SELECT s.segment_id, s.cid, CAST($day AS DATE) AS day,
                (SELECT max(d.day) FROM {DAYS} d WHERE d.segment_id = s.segment_id
-                  AND d.day < CAST(? AS DATE)) AS prev_day,
+                  AND d.day < CAST($day AS DATE)) AS prev_day,
                (SELECT min(d.day) FROM {DAYS} d WHERE d.segment_id = s.segment_id
-                  AND d.day > CAST(? AS DATE)) AS next_day
-        FROM day_segments s
-        """,
-        [day, day, day],
-    )
-    con.execute(
+                  AND d.day > CAST($day AS DATE)) AS next_day
+        FROM {DAY_SEGMENTS} s""",
+    ),
+    (
+        "was_member",
         f"""
-        CREATE OR REPLACE TEMP TABLE was_member AS
         SELECT m.segment_id, m.contact_id, m.valid_from, m.valid_to
-        FROM {MEMBERSHIP} m JOIN around a USING (segment_id)
-        WHERE m.valid_from <= a.day AND (m.valid_to IS NULL OR m.valid_to > a.day)
-        """
-    )
-    con.execute(
+        FROM {MEMBERSHIP} m JOIN around a ON a.segment_id = m.segment_id
+        WHERE m.valid_from <= a.day AND (m.valid_to IS NULL OR m.valid_to > a.day)""",
+    ),
+    (
+        "entered",
         f"""
-        CREATE OR REPLACE TEMP TABLE entered AS
         SELECT segment_id, contact_id FROM {DAY_MEMBERS}
-        EXCEPT SELECT segment_id, contact_id FROM was_member
-        """
-    )
-    con.execute(
+        EXCEPT SELECT segment_id, contact_id FROM was_member""",
+    ),
+    (
+        "exited",
         f"""
-        CREATE OR REPLACE TEMP TABLE exited AS
         SELECT segment_id, contact_id FROM was_member
-        EXCEPT SELECT segment_id, contact_id FROM {DAY_MEMBERS}
-        """
-    )
-
-
-def _changes(con: duckdb.DuckDBPyConnection, segment_ids: list[str]) -> list[DayChange]:
-    rows = con.execute(
+        EXCEPT SELECT segment_id, contact_id FROM {DAY_MEMBERS}""",
+    ),
+    (
+        CHANGES,
         f"""
         SELECT s.segment_id,
-               (SELECT count(*) FROM {DAY_MEMBERS} f WHERE f.segment_id = s.segment_id),
-               (SELECT count(*) FROM entered e WHERE e.segment_id = s.segment_id),
-               (SELECT count(*) FROM exited x WHERE x.segment_id = s.segment_id)
-        FROM day_segments s
-        """
-    ).fetchall()
-    by_id = {r[0]: DayChange(*r) for r in rows}
-    return [by_id[s] for s in segment_ids]
-
-
-def _rewrite(con: duckdb.DuckDBPyConnection) -> None:
-    """Replace the rows of contacts whose membership on the day changed."""
+               (SELECT count(*) FROM {DAY_MEMBERS} f WHERE f.segment_id = s.segment_id)
+                   AS members,
+               (SELECT count(*) FROM entered e WHERE e.segment_id = s.segment_id) AS entered,
+               (SELECT count(*) FROM exited x WHERE x.segment_id = s.segment_id) AS exited
+        FROM {DAY_SEGMENTS} s""",
+    ),
     # An entering contact joins the run ending on the day (member the computed day
     # before) and the run starting on the next computed day (member the day after).
-    con.execute(
+    (
+        "joined",
         f"""
-        CREATE OR REPLACE TEMP TABLE joined AS
         SELECT e.segment_id, a.cid, e.contact_id,
                coalesce(before.valid_from, a.day) AS valid_from,
                CASE WHEN after.valid_from IS NOT NULL THEN after.valid_to ELSE a.next_day END
                    AS valid_to,
                before.valid_from AS before_from, after.valid_from AS after_from
-        FROM entered e JOIN around a USING (segment_id)
+        FROM entered e JOIN around a ON a.segment_id = e.segment_id
         LEFT JOIN {MEMBERSHIP} before ON before.segment_id = e.segment_id
              AND before.contact_id = e.contact_id AND before.valid_to = a.day
         LEFT JOIN {MEMBERSHIP} after ON after.segment_id = e.segment_id
-             AND after.contact_id = e.contact_id AND after.valid_from = a.next_day
-        """
-    )
+             AND after.contact_id = e.contact_id AND after.valid_from = a.next_day""",
+    ),
     # A leaving contact's run is cut around the day: the part before it, and the part
     # from the next computed day on (when the run went on past it).
-    con.execute(
+    (
+        "split",
         """
-        CREATE OR REPLACE TEMP TABLE split AS
         SELECT w.segment_id, a.cid, w.contact_id, w.valid_from, a.day AS valid_to
-        FROM exited x JOIN was_member w USING (segment_id, contact_id) JOIN around a
-             USING (segment_id)
+        FROM exited x JOIN was_member w
+             ON w.segment_id = x.segment_id AND w.contact_id = x.contact_id
+        JOIN around a ON a.segment_id = x.segment_id
         WHERE w.valid_from < a.day
         UNION ALL
-        SELECT w.segment_id, a.cid, w.contact_id, a.next_day, w.valid_to
-        FROM exited x JOIN was_member w USING (segment_id, contact_id) JOIN around a
-             USING (segment_id)
-        WHERE a.next_day IS NOT NULL AND (w.valid_to IS NULL OR a.next_day < w.valid_to)
+        SELECT w.segment_id, a.cid, w.contact_id, a.next_day AS valid_from, w.valid_to
+        FROM exited x JOIN was_member w
+             ON w.segment_id = x.segment_id AND w.contact_id = x.contact_id
+        JOIN around a ON a.segment_id = x.segment_id
+        WHERE a.next_day IS NOT NULL AND (w.valid_to IS NULL OR a.next_day < w.valid_to)""",
+    ),
+    (
+        GONE,
         """
-    )
-    con.execute(
-        f"""
-        DELETE FROM {MEMBERSHIP} m USING (
-            SELECT segment_id, contact_id, before_from AS valid_from FROM joined
-            WHERE before_from IS NOT NULL
-            UNION ALL SELECT segment_id, contact_id, after_from FROM joined
-            WHERE after_from IS NOT NULL
-            UNION ALL SELECT segment_id, contact_id, valid_from FROM was_member
-            WHERE (segment_id, contact_id) IN (SELECT segment_id, contact_id FROM exited)
-        ) gone
-        WHERE m.segment_id = gone.segment_id AND m.contact_id = gone.contact_id
-          AND m.valid_from = gone.valid_from
+        SELECT segment_id, contact_id, before_from AS valid_from FROM joined
+        WHERE before_from IS NOT NULL
+        UNION ALL SELECT segment_id, contact_id, after_from AS valid_from FROM joined
+        WHERE after_from IS NOT NULL
+        UNION ALL SELECT w.segment_id, w.contact_id, w.valid_from FROM was_member w
+        JOIN exited x ON x.segment_id = w.segment_id AND x.contact_id = w.contact_id""",
+    ),
+    (
+        NEW_RUNS,
         """
-    )
-    con.execute(
-        f"""
-        INSERT INTO {MEMBERSHIP}
         SELECT segment_id, cid, contact_id, valid_from, valid_to FROM joined
-        UNION ALL SELECT segment_id, cid, contact_id, valid_from, valid_to FROM split
-        """
-    )
+        UNION ALL SELECT segment_id, cid, contact_id, valid_from, valid_to FROM split""",
+    ),
+)
+"""How a day's members change the history, written once for every engine: each step a
+SELECT over the history, the day's members and the earlier steps, kept under its name.
+An engine then deletes the :data:`GONE` rows and adds the :data:`NEW_RUNS`."""
+
+
+def history_steps(day: date, dialect: str = "duckdb") -> list[tuple[str, str]]:
+    """The steps that apply ``day`` to the history, as ``(name, SELECT)`` in ``dialect``,
+    the day bound as a date literal."""
+    return [(name, render(select, day, dialect)) for name, select in _HISTORY_STEPS]
+
+
+def _changes(rows: Iterable[tuple], segment_ids: list[str]) -> list[DayChange]:
+    by_id = {r[0]: DayChange(*r) for r in rows}
+    return [by_id[s] for s in segment_ids]
+
+
+OPEN_SEGMENTS = f"""
+    SELECT m.segment_id, max(m.cid) AS cid, max(d.latest) AS latest FROM {MEMBERSHIP} m
+    JOIN (SELECT segment_id, max(day) AS latest FROM {DAYS} GROUP BY segment_id) d
+      ON d.segment_id = m.segment_id
+    WHERE m.valid_to IS NULL AND d.latest <= CAST($day AS DATE)
+    GROUP BY m.segment_id
+"""
+"""Segments with current members whose latest computed day is not after the day."""
+
+LATEST_DAYS = f"SELECT segment_id, max(day) AS latest FROM {DAYS} GROUP BY segment_id"
+"""Each segment's latest computed day."""
+
+
+def render(sql: str, day: date | None = None, dialect: str = "duckdb") -> str:
+    """``sql`` (written for DuckDB) in ``dialect``, with ``$day`` bound to ``day``."""
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    if day is not None:
+        literal = exp.Literal.string(day.isoformat())
+        tree = tree.transform(lambda n: literal.copy() if isinstance(n, exp.Placeholder) else n)
+    return tree.sql(dialect=dialect)
 
 
 def open_segments(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, tuple[str, date]]:
@@ -231,36 +266,21 @@ def open_segments(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, tuple[
     segment id -> (tenant, latest computed day). A past day's backfill never sees what a
     later day holds."""
     ensure_tables(con)
-    rows = con.execute(
-        f"""
-        SELECT m.segment_id, any_value(m.cid), any_value(d.latest) FROM {MEMBERSHIP} m
-        JOIN (SELECT segment_id, max(day) AS latest FROM {DAYS} GROUP BY ALL) d
-          USING (segment_id)
-        WHERE m.valid_to IS NULL AND d.latest <= ?
-        GROUP BY m.segment_id
-        """,
-        [day],
-    ).fetchall()
+    rows = con.execute(OPEN_SEGMENTS, {"day": day}).fetchall()
     return {segment_id: (cid, latest) for segment_id, cid, latest in rows}
 
 
-def close_segments(
-    con: duckdb.DuckDBPyConnection, day: date, segments: dict[str, tuple[str, date]]
-) -> list[DayChange]:
-    """Close the history of segments that left the store, noticed on ``day``.
-
-    Each is recorded as computed, with no members, on the first day it no longer exists:
-    ``day`` itself, or the day after when ``day`` was already computed while it existed
-    (so that day's members stay in the history). ``segments`` as :func:`open_segments`.
-    """
+def closing_days(day: date, segments: Mapping[str, tuple[str, date]]) -> dict[date, dict[str, str]]:
+    """When to close the history of segments that left the store, noticed on ``day``:
+    closing day -> {segment id: tenant}. Each is recorded as computed, with no members, on
+    the first day it no longer exists: ``day`` itself, or the day after when ``day`` was
+    already computed while it existed (so that day's members stay in the history).
+    ``segments`` as :func:`open_segments`."""
     by_day: dict[date, dict[str, str]] = {}
     for segment_id, (cid, latest) in segments.items():
         closing = day if latest < day else latest + timedelta(days=1)
         by_day.setdefault(closing, {})[segment_id] = cid
-    changes = []
-    for closing, tenants in sorted(by_day.items()):
-        changes += apply_day(con, closing, {s: [] for s in tenants}, tenants)
-    return changes
+    return dict(sorted(by_day.items()))
 
 
 def members_on(con: duckdb.DuckDBPyConnection, segment_id: str, day: date) -> set[str]:

@@ -16,22 +16,26 @@ left as it was.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import duckdb
 
 from segmentation.daily.evaluate import evaluate_segments
 from segmentation.daily.membership import (
-    DAYS,
+    LATEST_DAYS,
     DayChange,
+    apply_day,
     apply_staged_day,
-    close_segments,
+    closing_days,
     open_segments,
 )
 from segmentation.daily.stats import forget_matched_customers, write_stats
 from segmentation.daily.store import StoredSegment, rule_set_hash
+from segmentation.rules.bound import BoundRuleSet
 from segmentation.rules.catalog import load_catalog
 from segmentation.rules.model import Segment, SegmentStatus
 from segmentation.settings import DEFAULT_TIMEZONE
@@ -75,32 +79,118 @@ def _local_day(segment: Segment, timezones: dict[str, str]) -> date:
     return segment.updated_at.astimezone(zone).date()
 
 
+class SegmentsEngine(Protocol):
+    """Where a day of segments is computed and its history kept: DuckDB
+    (:class:`DuckDBSegments`) or Spark (``segmentation.spark.segments``). The choices of
+    the day (:func:`computable`, closing removed segments) are made once, in
+    :func:`compute_day`."""
+
+    def marts_day(self) -> date:
+        """The day the marts were built as of."""
+        ...
+
+    def timezones(self) -> dict[str, str]:
+        """Each tenant's time zone."""
+        ...
+
+    def stage_members(self, rule_sets: Mapping[str, BoundRuleSet], day: date) -> None:
+        """Evaluate every rule set (segment id -> bound rule set) as of ``day``."""
+        ...
+
+    def apply_staged_day(
+        self, day: date, tenants: Mapping[str, str], hashes: Mapping[str, str]
+    ) -> list[DayChange]:
+        """Record the staged members as the members on ``day`` of ``tenants``' segments."""
+        ...
+
+    def apply_day(
+        self, day: date, members: Mapping[str, Iterable[str]], tenants: Mapping[str, str]
+    ) -> list[DayChange]:
+        """Record given members (segment id -> contact ids) on ``day``."""
+        ...
+
+    def open_segments(self, day: date) -> dict[str, tuple[str, date]]:
+        """Segments with current members whose latest day is not after ``day``."""
+        ...
+
+    def latest_days(self) -> dict[str, date]:
+        """Each segment's latest computed day."""
+        ...
+
+    def record_stats(self, day: date, tenants: dict[str, str], current: set[str]) -> None:
+        """The day's stats of the computed segments (``current``: those whose latest
+        day is ``day``)."""
+        ...
+
+    def forget(self, segment_ids: set[str]) -> None:
+        """Drop what is kept only for current segments, for segments that left the store."""
+        ...
+
+
+class DuckDBSegments:
+    """:class:`SegmentsEngine` on the DuckDB warehouse ``con``."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def marts_day(self) -> date:
+        return marts_day(self.con)
+
+    def timezones(self) -> dict[str, str]:
+        profile = load_catalog().profile
+        return dict(self.con.execute(f"SELECT DISTINCT cid, timezone FROM {profile}").fetchall())
+
+    def stage_members(self, rule_sets: Mapping[str, BoundRuleSet], day: date) -> None:
+        evaluate_segments(self.con, rule_sets, day)
+
+    def apply_staged_day(
+        self, day: date, tenants: Mapping[str, str], hashes: Mapping[str, str]
+    ) -> list[DayChange]:
+        return apply_staged_day(self.con, day, tenants, hashes)
+
+    def apply_day(
+        self, day: date, members: Mapping[str, Iterable[str]], tenants: Mapping[str, str]
+    ) -> list[DayChange]:
+        return apply_day(self.con, day, members, tenants)
+
+    def open_segments(self, day: date) -> dict[str, tuple[str, date]]:
+        return open_segments(self.con, day)
+
+    def latest_days(self) -> dict[str, date]:
+        return dict(self.con.execute(LATEST_DAYS).fetchall())
+
+    def record_stats(self, day: date, tenants: dict[str, str], current: set[str]) -> None:
+        write_stats(self.con, day, tenants, current)
+
+    def forget(self, segment_ids: set[str]) -> None:
+        forget_matched_customers(self.con, segment_ids)
+
+
 def run_day(con: duckdb.DuckDBPyConnection, day: date, stored: list[StoredSegment]) -> DayResult:
-    """Compute, record and summarize every computable segment on ``day``."""
-    built = marts_day(con)
+    """Compute, record and summarize every computable segment on ``day`` in DuckDB."""
+    return compute_day(DuckDBSegments(con), day, stored)
+
+
+def compute_day(engine: SegmentsEngine, day: date, stored: list[StoredSegment]) -> DayResult:
+    """Compute, record and summarize every computable segment on ``day`` with ``engine``."""
+    built = engine.marts_day()
     if built != day:
         raise ValueError(f"the marts are built as of {built}, not {day}: build the day first")
-    timezones = dict(
-        con.execute(f"SELECT DISTINCT cid, timezone FROM {load_catalog().profile}").fetchall()
-    )
-    chosen, skipped = computable(stored, day, timezones)
+    chosen, skipped = computable(stored, day, engine.timezones())
     segments = [item.segment for item in chosen]
     tenants = {s.id: s.cid for s in segments}
-    hashes = {s.id: rule_set_hash(s) for s in segments}
     changes = []
     if chosen:
-        evaluate_segments(con, {i.segment.id: i.rule_set for i in chosen}, day)
-        changes = apply_staged_day(con, day, tenants, hashes)
+        engine.stage_members({i.segment.id: i.rule_set for i in chosen}, day)
+        changes = engine.apply_staged_day(day, tenants, {s.id: rule_set_hash(s) for s in segments})
     declared = {item.segment_id for item in stored}
-    gone = {s: v for s, v in open_segments(con, day).items() if s not in declared}
-    changes += close_segments(con, day, gone)
-    forget_matched_customers(con, set(gone))
+    gone = {s: v for s, v in engine.open_segments(day).items() if s not in declared}
+    for closing, closed in closing_days(day, gone).items():
+        changes += engine.apply_day(closing, {s: [] for s in closed}, closed)
+    engine.forget(set(gone))
     removed = {s: cid for s, (cid, _latest) in gone.items()}
-    latest = dict(
-        con.execute(f"SELECT segment_id, max(day) FROM {DAYS} GROUP BY segment_id").fetchall()
-    )
-    current = {s for s in tenants if latest.get(s) == day}
+    latest = engine.latest_days()
     if segments:
-        write_stats(con, day, tenants, current)
+        engine.record_stats(day, tenants, {s for s in tenants if latest.get(s) == day})
     names = {s.id: (s.cid, s.name) for s in segments} | {s: (c, "") for s, c in removed.items()}
     return DayResult(day, changes, skipped, removed, names)

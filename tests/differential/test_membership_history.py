@@ -103,3 +103,55 @@ def test_entered_and_exited_over_three_scripted_days() -> None:
             ("s1", "a", d1, None), ("s1", "b", d1, d2), ("s1", "b", d3, None),
             ("s1", "c", d2, None),
         }  # fmt: skip
+
+
+class SparkHistory:
+    """The Spark engine's history, emptied for each example."""
+
+    def __init__(self, spark) -> None:
+        from segmentation.daily.membership import DAYS
+        from segmentation.spark.segments import SparkSegments
+
+        for table in (MEMBERSHIP, DAYS):
+            spark.sql(f"DROP TABLE IF EXISTS {table}")
+        self.engine, self.spark = SparkSegments(spark), spark
+
+    def apply(self, day: date, members: dict[str, set[str]]):
+        return self.engine.apply_day(day, members, SEGMENTS)
+
+    def stored(self) -> set[tuple]:
+        columns = ("segment_id", "contact_id", "valid_from", "valid_to")
+        return {tuple(r) for r in self.spark.table(MEMBERSHIP).select(*columns).collect()}
+
+
+@settings(
+    max_examples=5,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(applied=runs.map(lambda days: days[:4]))
+def test_spark_history_is_the_history_of_the_last_facts_of_each_day(spark, applied) -> None:
+    """The same steps on Spark's Parquet history: re-runs, backfills, out-of-order days."""
+    history, final = SparkHistory(spark), {}
+    for day, members in applied:
+        history.apply(day, members)
+        final[day] = members
+    assert history.stored() == canonical(final)
+    for day, members in final.items():
+        for segment, contacts in members.items():
+            assert history.engine.members_on(segment, day) == contacts
+
+
+def test_spark_counts_entered_and_exited_as_duckdb_does(spark) -> None:
+    """a stays, b leaves on day 2 and comes back on day 3, c joins on day 2; s2 empties."""
+    d1, d2, d3 = START, START + timedelta(days=1), START + timedelta(days=2)
+    days = [
+        (d1, {"s1": {"a", "b"}, "s2": {"d"}}),
+        (d2, {"s1": {"a", "c"}, "s2": set()}),
+        (d3, {"s1": {"a", "b", "c"}, "s2": set()}),
+    ]
+    history = SparkHistory(spark)
+    with duckdb.connect() as con:
+        for day, members in days:
+            assert history.apply(day, members) == apply_day(con, day, members, SEGMENTS)
+        assert history.stored() == stored(con)

@@ -52,6 +52,9 @@ def session_config(settings: Settings) -> dict[str, str]:
         ),
         "spark.driver.extraJavaOptions": f"-Dderby.system.home={warehouse}",
         "spark.sql.session.timeZone": "UTC",
+        # Instants as standard Parquet timestamps (not the legacy INT96), which DuckDB
+        # and every other reader take as UTC.
+        "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
         "spark.sql.sources.partitionOverwriteMode": "dynamic",
         "spark.sql.shuffle.partitions": "8",
         "spark.ui.enabled": "false",

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from functools import reduce
+from pathlib import Path
 
+import duckdb
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -38,8 +40,14 @@ from segmentation.daily.membership import (
     history_steps,
     render,
 )
+from segmentation.daily.run import DayResult, compute_day
+from segmentation.daily.store import DEFINITIONS, StoredSegment, read_store, record_store
+from segmentation.landing.sources import entity
+from segmentation.limits import Limits
 from segmentation.rules.bound import BoundRuleSet
 from segmentation.rules.catalog import load_catalog
+from segmentation.spark.export import create_views
+from segmentation.warehouse import store_context
 
 _HISTORY_COLUMNS = "cid STRING, contact_id STRING, valid_from DATE, valid_to DATE"
 _DAYS_COLUMNS = "cid STRING, day DATE, rule_set_hash STRING, computed_at TIMESTAMP"
@@ -189,3 +197,19 @@ class SparkSegments:
 def _literal(value: str) -> str:
     """A Spark SQL string literal (a segment id is validated, and quoted all the same)."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def segments_of_the_day(
+    spark: SparkSession, day: date, store: Path, limits: Limits, now: datetime
+) -> tuple[list[StoredSegment], DayResult]:
+    """Read the segment store once (checked against the tenants and custom fields Spark's
+    marts hold), record it as ``segments.segment_definitions``, and compute ``day``."""
+    with duckdb.connect() as con:
+        create_views(spark, con, [load_catalog().custom.definitions, entity("tenants").relation])
+        stored = read_store(store, store_context(con, now, limits))
+        record_store(con, stored)
+        definitions = con.table(DEFINITIONS).to_arrow_table()
+    spark.createDataFrame(definitions).write.mode("overwrite").format("parquet").saveAsTable(
+        DEFINITIONS
+    )
+    return stored, compute_day(SparkSegments(spark), day, stored)

@@ -76,7 +76,16 @@ def current(directory: Path) -> Snapshot | None:
 
 def publish(con: duckdb.DuckDBPyConnection, directory: Path, as_of: date) -> Snapshot | None:
     """Copy the served tables of the warehouse (``con``, its marts built as of ``as_of``)
-    into a new snapshot and make it the live one.
+    into a new snapshot and make it the live one (see :func:`publish_tables`); the
+    segments' tables are created empty when no day was computed yet."""
+    membership.ensure_tables(con)
+    stats.ensure_tables(con)
+    return publish_tables(con, directory, as_of)
+
+
+def publish_tables(con: duckdb.DuckDBPyConnection, directory: Path, as_of: date) -> Snapshot | None:
+    """Copy :func:`snapshot_tables` as ``con`` sees them (tables, or views over another
+    engine's files) into a new snapshot and make it the live one.
 
     A backfill of a past day publishes nothing (returns None) while a snapshot of a
     later day is live: the API keeps answering as of the latest day.
@@ -86,8 +95,6 @@ def publish(con: duckdb.DuckDBPyConnection, directory: Path, as_of: date) -> Sna
     if live is not None and live.as_of > as_of:
         return None
     directory.mkdir(parents=True, exist_ok=True)
-    membership.ensure_tables(con)
-    stats.ensure_tables(con)
     published_at = datetime.now(UTC)
     path = directory / f"{PREFIX}{as_of.isoformat()}-{time.time_ns()}.duckdb"
     _copy_tables(con, path)

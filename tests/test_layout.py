@@ -40,7 +40,7 @@ MAY_IMPORT: dict[str, tuple[set[str], set[str]]] = {
     "segmentation/spark": (
         CORE_SHARED
         | {"segmentation.rules", "segmentation.compile", "segmentation.landing"}
-        | {"segmentation.daily", "segmentation.warehouse"},
+        | {"segmentation.daily", "segmentation.warehouse", "segmentation.snapshot"},
         {"pyspark", "pyarrow", "duckdb", "sqlglot"},
     ),
     "tools": ({"segmentation", "tools"}, {"duckdb", "numpy", "polars", "pyarrow"}),

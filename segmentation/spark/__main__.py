@@ -1,0 +1,102 @@
+"""The Spark engine's steps, each in its own process: ``python -m segmentation.spark``.
+
+The daily job runs each Spark step as a child process that starts a session, does the
+step and exits. A local master keeps its table catalog in an embedded database that one
+process may open at a time, and dbt-spark's session (a process of its own) needs it
+too; separate processes hand it over cleanly. On a cluster with a shared metastore the
+steps could share one session, and separate processes cost only the session start.
+
+Each step prints one JSON line, its result, as the last line of its output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+
+from segmentation import snapshot
+from segmentation.settings import Settings
+from segmentation.spark.export import create_views
+from segmentation.spark.segments import segments_of_the_day
+from segmentation.spark.session import session
+
+
+def _segments(args: argparse.Namespace, settings: Settings) -> dict:
+    spark = session(settings, app="segmentation-segments")
+    try:
+        stored, result = segments_of_the_day(
+            spark, args.day, settings.segment_defs, settings.limits, datetime.now(UTC)
+        )
+    finally:
+        spark.stop()
+    return {
+        "day": result.day.isoformat(),
+        "segments": len(stored),
+        "valid": sum(s.valid for s in stored),
+        "invalid": [str(s.path) for s in stored if not s.valid],
+        "changes": [vars(c) for c in result.changes],
+        "skipped": result.skipped,
+        "removed": result.removed,
+        "names": result.names,
+    }
+
+
+def _publish(args: argparse.Namespace, settings: Settings) -> dict:
+    spark = session(settings, app="segmentation-publish")
+    try:
+        with duckdb.connect() as con:
+            create_views(spark, con, snapshot.snapshot_tables())
+            published = snapshot.publish_tables(con, settings.snapshots, args.day)
+    finally:
+        spark.stop()
+    if published is None:
+        return {"published": False}
+    return {"published": True, "file": published.path.name, "size_bytes": published.size_bytes}
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> dict:
+    """Copy Spark's tables into a DuckDB file (for analysts and the equality tests)."""
+    spark = session(settings, app="segmentation-export")
+    try:
+        tables = args.tables or [
+            f"{row.namespace}.{row.tableName}"
+            for schema in ("raw", "marts", "segments")
+            for row in spark.sql(f"SHOW TABLES IN {schema}").collect()
+            if not row.isTemporary
+        ]
+        with duckdb.connect(str(args.to)) as con:
+            create_views(spark, con, tables)
+            for table in tables:
+                con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {table}")
+    finally:
+        spark.stop()
+    return {"tables": tables}
+
+
+STEPS = {"segments": _segments, "publish": _publish, "export": _export}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one step with the deployment's settings; print its result as JSON."""
+    parser = argparse.ArgumentParser(prog="python -m segmentation.spark", description=__doc__)
+    parser.add_argument("step", choices=sorted(STEPS))
+    parser.add_argument("--day", type=date.fromisoformat, help="the day (YYYY-MM-DD)")
+    parser.add_argument("--to", type=Path, help="export: the DuckDB file to write")
+    parser.add_argument("--tables", nargs="*", help="export: schema.table names (default all)")
+    args = parser.parse_args(argv)
+    if args.step in {"segments", "publish"} and args.day is None:
+        parser.error(f"{args.step} needs --day")
+    if args.step == "export" and args.to is None:
+        parser.error("export needs --to")
+    result = STEPS[args.step](args, Settings.from_env())
+    print(json.dumps(result, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from segmentation import snapshot
+import segmentation.snapshot as snapshot
 from segmentation.settings import Settings
 from segmentation.spark.export import create_views
 from segmentation.spark.segments import segments_of_the_day

@@ -3,7 +3,10 @@
     datediff expands to long expressions on some adapters).
 -#}
 
-{#- Whole days from `start_date` to `end_date` (dates): positive when end is later. -#}
+{#-
+    Whole days from `start_date` to `end_date` (dates): positive when end is later; a
+    BIGINT on every engine (Spark's datediff alone is an INT).
+-#}
 {% macro days_between(start_date, end_date) -%}
     {{ return(adapter.dispatch('days_between', 'segmentation')(start_date, end_date)) }}
 {%- endmacro %}
@@ -13,7 +16,7 @@
 {%- endmacro %}
 
 {% macro spark__days_between(start_date, end_date) -%}
-    datediff({{ end_date }}, {{ start_date }})
+    cast(datediff({{ end_date }}, {{ start_date }}) as bigint)
 {%- endmacro %}
 
 {#-

@@ -56,9 +56,19 @@
     )
 {%- endmacro %}
 
+{#-
+    As DuckDB reads it: valid JSON that is not an array (`{}`, `"a"`, `null`) has no
+    options (from_json alone makes it NULL); text that is not JSON is NULL (DuckDB stops
+    the build on it).
+-#}
 {% macro spark__clean_text_list(json_column) -%}
-    filter(
-        transform(from_json({{ json_column }}, 'array<string>'), option -> {{ clean_text('option') }}),
-        option -> option is not null
-    )
+    case when try_parse_json({{ json_column }}) is not null then
+        filter(
+            transform(
+                coalesce(from_json({{ json_column }}, 'array<string>'), cast(array() as array<string>)),
+                option -> {{ clean_text('option') }}
+            ),
+            option -> option is not null
+        )
+    end
 {%- endmacro %}

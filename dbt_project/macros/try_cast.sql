@@ -19,7 +19,8 @@
     only between digits, NaN or Infinity with a sign; a date `yyyy-m-d` (or with `/` or
     a space), alone or with a time of day (which must parse); a boolean's word unpadded
     (true/false/t/f/yes/no/y/n/1/0 on both). Still NULL on Spark, though DuckDB reads
-    them: a year of other than four digits, BC dates, `infinity` and `epoch`.
+    them: a year of other than four digits, BC dates, and infinite dates (`inf`,
+    `infinity`, with a sign), which Spark has not.
 -#}
 {% macro spark__try_cast(expression, data_type) -%}
     {%- set kind = data_type | trim | lower -%}
@@ -41,6 +42,7 @@
             when {{ expression }} rlike '^ *{{ day }}[ T][0-9]{1,2}:[0-9]{2}'
                 and try_cast(replace({{ expression }}, '/', '-') as timestamp) is not null
                 then try_cast(regexp_extract(replace({{ expression }}, '/', '-'), '^ *([0-9-]+)', 1) as date)
+            when lower(trim({{ expression }})) = 'epoch' then date '1970-01-01'
         end
     {%- elif kind == 'boolean' -%}
         case when {{ expression }} rlike '^[A-Za-z0-9]+$' then try_cast({{ expression }} as boolean) end

@@ -51,16 +51,22 @@ def export_raw(warehouse: Path, spark, folder: Path) -> list[str]:
         spark.sql("create database if not exists raw")
         for table in tables:
             data = con.sql(f"select * from raw.{table}").to_arrow_table()
-            instant = pa.timestamp("us", tz="UTC")
-            utc = pa.schema(
-                [f.with_type(instant) if pa.types.is_timestamp(f.type) else f for f in data.schema]
-            )
             location = folder / table
             location.mkdir(parents=True)
-            pq.write_table(data.cast(utc), location / "part-0.parquet")
+            pq.write_table(as_instants(data), location / "part-0.parquet")
             spark.sql(f"drop table if exists raw.{table}")
             spark.sql(f"create table raw.{table} using parquet location '{location}'")
     return tables
+
+
+def as_instants(table: pa.Table) -> pa.Table:
+    """Naive UTC timestamps as UTC instants: Spark's TIMESTAMP, shown in its UTC zone."""
+    instant = pa.timestamp("us", tz="UTC")
+    return table.cast(
+        pa.schema(
+            [f.with_type(instant) if pa.types.is_timestamp(f.type) else f for f in table.schema]
+        )
+    )
 
 
 def dbt_build_on_spark(spark, work: Path) -> float:
@@ -136,7 +142,7 @@ def canonical(value):
         return None
     if isinstance(value, Decimal | float):
         number = float(value)
-        return number if math.isnan(number) else float(f"{number:.12g}")
+        return "NaN" if math.isnan(number) else float(f"{number:.12g}")
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(UTC).replace(tzinfo=None)
@@ -147,9 +153,22 @@ def canonical(value):
 
 
 def rows(table: pa.Table) -> list[tuple]:
-    """The table's rows as canonical tuples."""
-    columns = [[canonical(v) for v in column.to_pylist()] for column in table.columns]
+    """The table's rows as canonical tuples (a date out of Python's range, DuckDB's
+    infinity, as its day number)."""
+    columns = [
+        [canonical(v) for v in column.to_pylist()]
+        if not pa.types.is_date32(column.type)
+        else [_day(n) for n in column.cast(pa.int32()).to_pylist()]
+        for column in table.columns
+    ]
     return list(zip(*columns, strict=True)) if columns else []
+
+
+def _day(number: int | None) -> date | str | None:
+    if number is None:
+        return None
+    day = date(1970, 1, 1).toordinal() + number
+    return date.fromordinal(day) if 1 <= day <= date.max.toordinal() else f"day {number}"
 
 
 def _sort_key(row: tuple) -> tuple:
@@ -193,6 +212,122 @@ def duckdb_marts(warehouse: Path) -> dict[str, pa.Table]:
             ).fetchall()
         ]
         return {n: con.sql(f"select * from {MARTS}.{n}").to_arrow_table() for n in names}
+
+
+def compiled(sql: str, target: str, work: Path, variables: dict[str, str]) -> list[str]:
+    """``sql`` (queries apart by ``-- next --``) as dbt compiles it for ``target``."""
+    from dbt.cli.main import dbtRunner
+
+    result = dbtRunner().invoke(
+        [
+            "compile",
+            "--quiet",
+            "--target",
+            target,
+            "--inline",
+            sql,
+            "--vars",
+            json.dumps(variables),
+            "--project-dir",
+            str(DBT_PROJECT),
+            "--profiles-dir",
+            str(DBT_PROJECT),
+            "--target-path",
+            str(work / f"compile_{target}"),
+            "--log-path",
+            str(work / "dbt_logs"),
+        ]
+    )
+    assert result.success, result.exception
+    return result.result.results[0].node.compiled_code.split("-- next --")
+
+
+# Text as a CRM exports it, malformed included: each engine-specific macro must read it
+# as DuckDB does. Not here, as Spark reads them apart (see macros/try_cast.sql): dates
+# whose year has other than four digits, BC dates; and infinite dates (DuckDB reads
+# `inf` as one), which Spark has not, are left out of the comparison of dates.
+EDGE_TEXT = [
+    *("12", "12.5", "-0.5", "1e3", "1E5", "+3", ".5", "5.", "-.5e-3", "0.0e-0", " 12 "),
+    *("1_000", "1_000.5_5", "1e1_0", "NaN", "-NaN", "nan", "inf", "-Infinity", "+inf"),
+    *("1,5", "0x10", "1__0", "_1", "1_", "1_e5", "1d", "1f", "12F", "1e", "e5", "1.2.3"),
+    *("2026-01-05", "2026-1-5", "2026/01/05", "2026/1/5", "2026 01 05", "2026-02-29"),
+    *("2024-02-29", "2026-01-05 10:00", "2026-01-05T10:00:00", "2026-01-05 10:00:00+07"),
+    *("2026-01-05T10:00:00Z", "2026-01-05 10:00:00.123456789", "2026-02-30", "2026-13-01"),
+    *("2026", "2026-01", "+2026-01-05", "20260105", "05/01/2026", "2026.01.05", "2026-01/05"),
+    *("2026-01-05 10", "2026-01-05 25:00", "2026-01-05 10:00:61", "2026-01-05T", "2026-01-05x"),
+    *("yes", "y", "no", "n", "TRUE", "True", "t", "F", "1", "0", "on", "off", "2", " true"),
+    *("Jakarta", " Jakarta\u00a0", "\tBandung\u3000", "Kota  Bogor", " \u00a0 ", "", "x"),
+    *("WhatsApp ", "MALE", "\u2003", "\u0085x\u0085", "\u200bx"),
+    None,
+]
+# Multi-select values: JSON, as DuckDB stops the build on text that is not.
+EDGE_JSON = [
+    '["a"," b ",""]',
+    '[" Gold\u00a0","\u3000"]',
+    "[1,2.50,true]",
+    '["a",null]',
+    '[["x"]]',
+    '[{"k":1}]',
+    "[]",
+    '{"a":1}',
+    '"a"',
+    "null",
+    '[ "x" , "y" ]',
+    None,
+]
+EDGE_INSTANTS = [
+    "2026-03-29 00:59:59",
+    "2026-03-29 01:00:00",
+    "2026-10-25 00:59:59.999999",
+    "2026-10-25 01:00:00",
+    "2026-03-08 07:00:00",
+    "2026-11-01 05:59:59",
+    "2026-11-24 16:59:59.999999",
+    "2026-11-24 17:00:00",
+    "1969-12-31 23:59:59.5",
+    "1950-06-01 12:00:00",
+    "2000-02-29 23:30:00.25",
+]
+EDGE_ZONES = ["Asia/Jakarta", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "UTC"]
+EDGE_SQL = """
+select
+    v,
+    {{ try_cast('v', 'double') }} as as_double,
+    case when lower(v) not in ('inf', '-inf', 'infinity', '-infinity', '+infinity')
+            then {{ try_cast('v', 'date') }}
+    end as as_date,
+    {{ try_cast('v', 'boolean') }} as as_boolean,
+    {{ clean_text('v') }} as cleaned,
+    {{ clean_code('v') }} as code
+from edge_text
+-- next --
+select v, {{ clean_text_list('v') }} as options from edge_json
+-- next --
+select
+    instant,
+    zone,
+    {{ local_date_in_zone('instant', 'zone') }} as local_day,
+    {{ local_midnight_utc('cast(instant as date)', 'zone') }} as midnight_utc,
+    cast({{ utc_offset_seconds('instant', 'zone') }} as bigint) as offset_seconds,
+    {{ hours_between('instant', "timestamp '2026-11-24 12:00:00'") }} as hours_to,
+    {{ hours_between("timestamp '1970-01-01 00:00:00.75'", 'instant') }} as hours_from,
+    {{ days_between('cast(instant as date)', "cast('2026-11-24' as date)") }} as days_to
+from edge_instants
+"""
+
+
+def edge_tables() -> dict[str, pa.Table]:
+    instants = [datetime.fromisoformat(t) for t in EDGE_INSTANTS]
+    return {
+        "edge_text": pa.table({"v": pa.array(EDGE_TEXT, pa.string())}),
+        "edge_json": pa.table({"v": pa.array(EDGE_JSON, pa.string())}),
+        "edge_instants": pa.table(
+            {
+                "instant": pa.array([t for t in instants for _ in EDGE_ZONES], pa.timestamp("us")),
+                "zone": pa.array([z for _ in instants for z in EDGE_ZONES], pa.string()),
+            }
+        ),
+    }
 
 
 # -- the test --------------------------------------------------------------------------
@@ -264,6 +399,47 @@ def test_the_comparison_sees_one_changed_value(built_warehouse: BuiltWarehouse, 
 def test_canonical_values():
     assert canonical(Decimal("1.10")) == canonical(1.1)
     assert canonical(0.1 + 0.2) == canonical(0.3)
+    assert canonical(float("nan")) == canonical(Decimal("NaN"))
     assert canonical(datetime(2026, 1, 1, 7, tzinfo=UTC)) == datetime(2026, 1, 1, 7)
     assert canonical(["b", "a"]) == ("b", "a")
     assert canonical(date(2026, 1, 1)) == date(2026, 1, 1)
+    days = pa.table({"d": pa.array([0, None, 2**31 - 1], pa.int32()).cast(pa.date32())})
+    assert rows(days) == [(date(1970, 1, 1),), (None,), (f"day {2**31 - 1}",)]
+
+
+def test_engine_specific_macros_read_edge_values_as_duckdb(spark, tmp_path: Path):
+    """The dispatched macros compiled for each target and run on both engines over
+    malformed text, JSON, daylight-saving edges and instants before 1970."""
+    variables = {
+        "as_of_date": AS_OF.isoformat(),
+        "default_timezone": DEFAULT_TIMEZONE,
+        "warehouse_path": str(tmp_path / "edge.duckdb"),
+        **dbt_vars(
+            replace(
+                Settings.from_env({}),
+                spark_master=spark.sparkContext.master,
+                spark_warehouse=Path(
+                    spark.conf.get("spark.sql.warehouse.dir").removeprefix("file:")
+                ),
+            )
+        ),
+    }
+    tables = edge_tables()
+    for name, table in tables.items():
+        spark.createDataFrame(as_instants(table)).createOrReplaceTempView(name)
+    found = {}
+    with duckdb.connect() as con:
+        for name, table in tables.items():
+            con.register(name, table)
+        queries = zip(
+            compiled(EDGE_SQL, "duckdb", tmp_path, variables),
+            compiled(EDGE_SQL, "spark", tmp_path, variables),
+            strict=True,
+        )
+        for number, (on_duckdb, on_spark) in enumerate(queries):
+            problems = differences(
+                con.sql(on_duckdb).to_arrow_table(), spark.sql(on_spark).toArrow()
+            )
+            if problems:
+                found[number] = problems
+    assert not found, "\n".join(f"query {n}:\n" + "\n".join(p) for n, p in found.items())

@@ -361,6 +361,8 @@ def test_every_mart_on_spark_equals_duckdb(built_warehouse: BuiltWarehouse, spar
 
 
 def test_marts_on_spark_are_parquet_tables(spark, spark_build):
+    databases = {r.namespace for r in spark.sql("show databases").collect()}
+    assert {"raw", "seeds", "staging", "intermediate", "marts"} <= databases
     details = {
         r.tableName: {
             d.col_name: d.data_type

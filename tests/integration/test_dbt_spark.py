@@ -258,6 +258,13 @@ EDGE_TEXT = [
     *("yes", "y", "no", "n", "TRUE", "True", "t", "F", "1", "0", "on", "off", "2", " true"),
     *("Jakarta", " Jakarta\u00a0", "\tBandung\u3000", "Kota  Bogor", " \u00a0 ", "", "x"),
     *("WhatsApp ", "MALE", "\u2003", "\u0085x\u0085", "\u200bx"),
+    *(
+        "\u0130STANBUL",
+        "\u039f\u0394\u039f\u03a3",
+        "\u03a3\u0391\u03a3 \u03a3",
+        "\u03c2",
+        "\u00c0\u00c9",
+    ),
     None,
 ]
 # Multi-select values: JSON, as DuckDB stops the build on text that is not.

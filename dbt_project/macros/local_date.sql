@@ -51,8 +51,9 @@
     epoch(({{ instant_utc }} at time zone 'UTC') at time zone {{ timezone }}) - epoch({{ instant_utc }})
 {%- endmacro %}
 
+{#- From micros: unix_timestamp rounds toward zero, a second off before 1970. -#}
 {% macro spark__utc_offset_seconds(instant_utc, timezone) -%}
-    unix_timestamp(from_utc_timestamp({{ instant_utc }}, {{ timezone }})) - unix_timestamp({{ instant_utc }})
+    (unix_micros(from_utc_timestamp({{ instant_utc }}, {{ timezone }})) - unix_micros({{ instant_utc }})) div 1000000
 {%- endmacro %}
 
 {#- Monthly instants from 1970 to a year after the day: where zones' offsets are sampled. -#}

@@ -35,7 +35,25 @@
     values it does not know, so a new channel reaches the marts as it was exported.
 -#}
 {% macro clean_code(column) -%}
-    lower({{ clean_text(column) }})
+    {{ lower_text(clean_text(column)) }}
+{%- endmacro %}
+
+{#- Text lower-cased character by character (Unicode's simple case mapping). -#}
+{% macro lower_text(expression) -%}
+    {{ return(adapter.dispatch('lower_text', 'segmentation')(expression)) }}
+{%- endmacro %}
+
+{% macro default__lower_text(expression) -%}
+    lower({{ expression }})
+{%- endmacro %}
+
+{#-
+    Spark lower-cases as Java does, with two full mappings DuckDB has not: a capital
+    dotted I becomes an i and a combining dot (DuckDB: i), and a capital sigma at the end
+    of a word a final sigma (DuckDB: always the plain one). Both are mapped first.
+-#}
+{% macro spark__lower_text(expression) -%}
+    lower(replace(replace({{ expression }}, '{{ "\u0130" }}', 'i'), '{{ "\u03a3" }}', '{{ "\u03c3" }}'))
 {%- endmacro %}
 
 {#-
@@ -56,9 +74,19 @@
     )
 {%- endmacro %}
 
+{#-
+    As DuckDB reads it: valid JSON that is not an array (`{}`, `"a"`, `null`) has no
+    options (from_json alone makes it NULL); text that is not JSON is NULL (DuckDB stops
+    the build on it).
+-#}
 {% macro spark__clean_text_list(json_column) -%}
-    filter(
-        transform(from_json({{ json_column }}, 'array<string>'), option -> {{ clean_text('option') }}),
-        option -> option is not null
-    )
+    case when try_parse_json({{ json_column }}) is not null then
+        filter(
+            transform(
+                coalesce(from_json({{ json_column }}, 'array<string>'), cast(array() as array<string>)),
+                option -> {{ clean_text('option') }}
+            ),
+            option -> option is not null
+        )
+    end
 {%- endmacro %}

@@ -62,6 +62,12 @@ def session_config(settings: Settings) -> dict[str, str]:
     }
 
 
+def dbt_vars(settings: Settings) -> dict[str, str]:
+    """The vars that point dbt's ``spark`` target at this job's warehouse and master
+    (``dbt_project/profiles.yml`` turns them into :func:`session_config`)."""
+    return {"spark_warehouse": str(settings.spark_warehouse), "spark_master": settings.spark_master}
+
+
 def session(settings: Settings, app: str = "segmentation") -> SparkSession:
     """The job's Spark session on ``settings.spark_master`` (``local[*]`` by default)."""
     problem = java_missing()

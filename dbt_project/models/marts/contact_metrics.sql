@@ -2,7 +2,8 @@
     Aggregate metrics per contact as of the day, by group: Communication, Service, Sales,
     Marketing, Commerce, Loyalty and Recency. Every count is 0 (not NULL) for a contact
     without such activity; rates and averages are NULL when their denominator is 0.
-    Rates are percentages (0-100).
+    Rates are percentages (0-100), doubles on every engine (a bare `100.0 *` makes a
+    decimal on Spark).
 -#}
 {% call stored_by_tenant() %}
 with contacts as (
@@ -90,7 +91,7 @@ select
     deals_lost,
     case
         when deals_won + deals_lost > 0
-            then 100.0 * deals_won / (deals_won + deals_lost)
+            then 100 * cast(deals_won as double) / (deals_won + deals_lost)
     end as deal_win_rate,
     deals_won_amount,
     last_deal_on,
@@ -100,11 +101,11 @@ select
     campaigns_replied,
     case
         when campaigns_received > 0
-            then 100.0 * campaigns_read / campaigns_received
+            then 100 * cast(campaigns_read as double) / campaigns_received
     end as campaign_read_rate,
     case
         when campaigns_received > 0
-            then 100.0 * campaigns_replied / campaigns_received
+            then 100 * cast(campaigns_replied as double) / campaigns_received
     end as campaign_reply_rate,
     last_campaign_on,
     last_campaign_engagement_on,

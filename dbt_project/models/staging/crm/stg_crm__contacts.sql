@@ -6,7 +6,7 @@ select
     cid,
     contact_id,
     {{ clean_text('full_name') }} as full_name,
-    lower({{ clean_text('email') }}) as email,
+    {{ lower_text(clean_text('email')) }} as email,
     {{ clean_text('phone') }} as phone,
     {{ clean_text('job_title') }} as job_title,
     {{ clean_text('city') }} as city,

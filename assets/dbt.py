@@ -9,7 +9,8 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from assets.partitions import ONE_DAY_PER_RUN
-from assets.resources import Warehouse
+from assets.resources import Engine, Warehouse
+from segmentation.spark.session import dbt_vars
 
 
 class SchemaKeyedTranslator(DagsterDbtTranslator):
@@ -27,19 +28,26 @@ class SchemaKeyedTranslator(DagsterDbtTranslator):
 
 
 def dbt_build_args(
-    day: str, warehouse_path: str, timezone: str, duckdb_config: Mapping[str, str] | None = None
+    day: str,
+    warehouse_path: str,
+    timezone: str,
+    duckdb_config: Mapping[str, str] | None = None,
+    spark_vars: Mapping[str, str] | None = None,
 ) -> list[str]:
     """The one dbt invocation that builds a day: everything as of ``day`` (``YYYY-MM-DD``),
     into the warehouse at ``warehouse_path`` with DuckDB's memory settings, ``timezone``
-    being the home zone. The run, the tests and the benchmark all build with it."""
+    being the home zone; with ``spark_vars`` (``segmentation.spark.session.dbt_vars``),
+    on the ``spark`` target instead. The run, the tests and the benchmark all build with it."""
     config = duckdb_config or {}
     variables = {
         "as_of_date": day,
         "default_timezone": timezone,
         "warehouse_path": warehouse_path,
         **{k: config[k] for k in ("memory_limit", "temp_directory") if k in config},
+        **(spark_vars or {}),
     }
-    return ["build", "--vars", json.dumps(variables)]
+    target = ["--target", "spark"] if spark_vars else []
+    return ["build", *target, "--vars", json.dumps(variables)]
 
 
 def build_dbt_assets(
@@ -63,12 +71,15 @@ def build_dbt_assets(
         dagster_dbt_translator=SchemaKeyedTranslator(),
         backfill_policy=ONE_DAY_PER_RUN,
     )
-    def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
+    def dbt_models(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse, engine: Engine
+    ):
         args = dbt_build_args(
             context.partition_key,
             warehouse.database,
             partitions.timezone,
             warehouse.connection_config,
+            dbt_vars(engine.settings) if engine.is_spark else None,
         )
         yield from dbt.cli(args, context=context).stream()
 

@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from assets.partitions import ONE_DAY_PER_RUN
-from assets.resources import LandingZone, Warehouse
-from segmentation.landing.load import QUARANTINE, load_entity
+from assets.resources import Engine, LandingZone, Warehouse
+from segmentation.landing.load import QUARANTINE, LoadResult, load_entity
 from segmentation.landing.sources import ENTITIES, Entity, entity
 
 
@@ -31,10 +31,14 @@ def build_load_asset(spec: Entity, partitions: dg.DailyPartitionsDefinition) -> 
             f"rule are kept in {QUARANTINE} with the rule, not here."
         ),
     )
-    def _load(warehouse: Warehouse, landing: LandingZone) -> dg.MaterializeResult:
+    def _load(warehouse: Warehouse, landing: LandingZone, engine: Engine) -> dg.MaterializeResult:
         loaded_at = datetime.now(UTC).replace(tzinfo=None)
-        with warehouse.get_connection() as con:
-            result = load_entity(con, spec, landing.directory, loaded_at, landing.policy)
+        if engine.is_spark:
+            step = engine.run_spark_step("load", spec.name, "--loaded-at", loaded_at.isoformat())
+            result = LoadResult(**step)
+        else:
+            with warehouse.get_connection() as con:
+                result = load_entity(con, spec, landing.directory, loaded_at, landing.policy)
         return dg.MaterializeResult(
             metadata={
                 "dagster/row_count": result.loaded_rows,

@@ -6,6 +6,10 @@ Typed Dagster resources, built once by the code location from the deployment's s
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +21,8 @@ from pydantic import Field
 
 from segmentation.landing.load import LoadPolicy
 from segmentation.limits import Limits
+from segmentation.settings import Settings
+from segmentation.spark.export import file_views
 
 
 class Warehouse(DuckDBResource):
@@ -88,3 +94,53 @@ class SnapshotDirectory(dg.ConfigurableResource):
     def directory(self) -> Path:
         """The snapshot directory as a path."""
         return Path(self.path)
+
+
+class Engine(dg.ConfigurableResource):
+    """Where the job computes: ``duckdb`` (in this process, on the warehouse file) or
+    ``spark``, each Spark step in a child process (``python -m segmentation.spark``) given
+    the deployment's settings, dbt with its ``spark`` target."""
+
+    name: str = "duckdb"
+    settings_env: dict[str, str] = Field(default_factory=dict)
+    """The deployment's settings as environment variables (``Settings.to_env``)."""
+
+    @property
+    def is_spark(self) -> bool:
+        """Whether the job runs on Spark."""
+        return self.name == "spark"
+
+    @property
+    def settings(self) -> Settings:
+        """The deployment's settings, as a Spark step reads them."""
+        return Settings.from_env(self.settings_env)
+
+    @property
+    def spark_warehouse(self) -> Path:
+        """Spark's warehouse directory (its tables' Parquet files)."""
+        return self.settings.spark_warehouse
+
+    def run_spark_step(self, step: str, *args: str) -> dict:
+        """Run one Spark step in a child process; its JSON result, or a failure that
+        carries the end of its output."""
+        command = [sys.executable, "-m", "segmentation.spark", step, *args]
+        env = {**os.environ, **self.settings_env, "SPARK_LOCAL_IP": "127.0.0.1"}
+        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+        if done.returncode != 0:
+            reason = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            raise dg.Failure(
+                description=f"the Spark step `{step}` failed: {reason}",
+                metadata={"output": dg.MetadataValue.text(done.stderr[-4000:])},
+            )
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    @contextmanager
+    def spark_tables(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A DuckDB connection whose schemas are views over Spark's tables, read from
+        their files (no Spark needed): for checks of what a step wrote."""
+        con = duckdb.connect()
+        try:
+            file_views(con, self.spark_warehouse)
+            yield con
+        finally:
+            con.close()

@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime
 import dagster as dg
 
 from assets.partitions import ONE_DAY_PER_RUN
-from assets.resources import SegmentStore, Warehouse
+from assets.resources import Engine, SegmentStore, Warehouse
+from segmentation.daily.membership import DayChange
 from segmentation.daily.run import DayResult, run_day
 from segmentation.daily.store import DEFINITIONS, StoredSegment, read_store, record_store
 from segmentation.rules.catalog import load_catalog
@@ -62,19 +63,25 @@ def build_segment_assets(partitions: dg.DailyPartitionsDefinition) -> dg.AssetsD
         name="segments_of_the_day",
     )
     def segments_of_the_day(
-        context: dg.AssetExecutionContext, warehouse: Warehouse, segment_store: SegmentStore
+        context: dg.AssetExecutionContext,
+        warehouse: Warehouse,
+        segment_store: SegmentStore,
+        engine: Engine,
     ):
         day = date.fromisoformat(context.partition_key)
-        with warehouse.get_connection() as con:
-            checked = store_context(con, datetime.now(UTC), segment_store.size_limits)
-            stored = read_store(segment_store.directory, checked)
-            record_store(con, stored)
-            result = run_day(con, day, stored)
-            tenants = tenant_names(con)
-        yield dg.MaterializeResult(
-            asset_key=DEFINITIONS_KEY,
-            metadata=definitions_metadata(stored, segment_store),
-        )
+        if engine.is_spark:
+            definitions, result = _on_spark(engine, day)
+            with engine.spark_tables() as con:
+                tenants = tenant_names(con)
+        else:
+            with warehouse.get_connection() as con:
+                checked = store_context(con, datetime.now(UTC), segment_store.size_limits)
+                stored = read_store(segment_store.directory, checked)
+                record_store(con, stored)
+                result = run_day(con, day, stored)
+                tenants = tenant_names(con)
+            definitions = definitions_metadata(stored, segment_store)
+        yield dg.MaterializeResult(asset_key=DEFINITIONS_KEY, metadata=definitions)
         yield dg.MaterializeResult(
             asset_key=MEMBERSHIP_KEY, metadata=membership_metadata(result, tenants)
         )
@@ -103,6 +110,20 @@ def every_segment_is_valid(warehouse: Warehouse) -> dg.AssetCheckResult:
             ),
         },
     )
+
+
+def _on_spark(engine: Engine, day: date) -> tuple[dict, DayResult]:
+    """The day computed by the Spark step: the store's metadata and the day's result."""
+    step = engine.run_spark_step("segments", "--day", day.isoformat())
+    result = DayResult(
+        day=day,
+        changes=[DayChange(**change) for change in step["changes"]],
+        skipped=step["skipped"],
+        removed=step["removed"],
+        names={segment: tuple(name) for segment, name in step["names"].items()},
+    )
+    store = {k: step[k] for k in ("segments", "valid", "invalid")}
+    return store, result
 
 
 def definitions_metadata(stored: list[StoredSegment], store: SegmentStore) -> dict:

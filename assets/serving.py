@@ -5,7 +5,7 @@ from datetime import date
 import dagster as dg
 
 from assets.partitions import ONE_DAY_PER_RUN
-from assets.resources import SnapshotDirectory, Warehouse
+from assets.resources import Engine, SnapshotDirectory, Warehouse
 from assets.segments import MEMBERSHIP_KEY, STATS_KEYS
 from segmentation import snapshot
 
@@ -28,11 +28,20 @@ def build_snapshot_asset(partitions: dg.DailyPartitionsDefinition) -> dg.AssetsD
         "later day's snapshot.",
     )
     def published_snapshot(
-        context: dg.AssetExecutionContext, warehouse: Warehouse, snapshots: SnapshotDirectory
+        context: dg.AssetExecutionContext,
+        warehouse: Warehouse,
+        snapshots: SnapshotDirectory,
+        engine: Engine,
     ) -> dg.MaterializeResult:
         day = date.fromisoformat(context.partition_key)
-        with warehouse.get_connection() as con:
-            published = snapshot.publish(con, snapshots.directory, day)
+        if engine.is_spark:
+            engine.run_spark_step("publish", "--day", day.isoformat())
+            published = snapshot.current(snapshots.directory)
+            if published is not None and published.as_of != day:
+                published = None
+        else:
+            with warehouse.get_connection() as con:
+                published = snapshot.publish(con, snapshots.directory, day)
         if published is None:
             live = snapshot.current(snapshots.directory)
             return dg.MaterializeResult(

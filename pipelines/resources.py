@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from assets.resources import LandingZone, SegmentStore, SnapshotDirectory, Warehouse
+from assets.resources import Engine, LandingZone, SegmentStore, SnapshotDirectory, Warehouse
 from segmentation.settings import Settings
 
 
@@ -27,6 +27,7 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             path=str(settings.segment_defs), limits=asdict(settings.limits)
         ),
         "snapshots": SnapshotDirectory(path=str(settings.snapshots)),
+        "engine": Engine(name=settings.engine, settings_env=settings.to_env()),
         "dbt": DbtCliResource(
             project_dir=str(settings.dbt_project),
             profiles_dir=str(settings.dbt_project),

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
 
@@ -105,6 +105,28 @@ class Settings:
             spark_master=value("SEGMENTATION_SPARK_MASTER", cls.spark_master),
             spark_warehouse=path("SEGMENTATION_SPARK_WAREHOUSE", warehouse.parent / "spark"),
         )
+
+    def to_env(self) -> dict[str, str]:
+        """These settings as environment variables: what a child process (a Spark step)
+        is given so that :meth:`from_env` there reads the same settings."""
+        env = {
+            WAREHOUSE_ENV: str(self.warehouse),
+            LANDING_ENV: str(self.landing),
+            DBT_PROJECT_ENV: str(self.dbt_project),
+            SEGMENT_DEFS_ENV: str(self.segment_defs),
+            FIRST_DAY_ENV: self.first_day.isoformat(),
+            "SEGMENTATION_TIMEZONE": self.timezone,
+            "SEGMENTATION_MEMORY_LIMIT": self.memory_limit,
+            "SEGMENTATION_SPILL_DIRECTORY": str(self.spill_directory),
+            "SEGMENTATION_LOAD_MAX_LOSS": repr(self.load_max_loss),
+            "SEGMENTATION_SNAPSHOTS": str(self.snapshots),
+            "SEGMENTATION_ENGINE": self.engine,
+            "SEGMENTATION_SPARK_MASTER": self.spark_master,
+            "SEGMENTATION_SPARK_WAREHOUSE": str(self.spark_warehouse),
+        }
+        for item in fields(self.limits):
+            env[f"SEGMENTATION_LIMIT_{item.name.upper()}"] = str(getattr(self.limits, item.name))
+        return env
 
     def duckdb_config(self) -> dict[str, str]:
         """DuckDB's settings for every connection that writes the warehouse."""

@@ -26,6 +26,20 @@ from segmentation.spark.segments import segments_of_the_day
 from segmentation.spark.session import session
 
 
+def _load(args: argparse.Namespace, settings: Settings) -> dict:
+    from segmentation.landing.load import LoadPolicy
+    from segmentation.landing.sources import entity
+    from segmentation.spark.load import load_entity
+
+    spark = session(settings, app=f"segmentation-load-{args.entity}")
+    try:
+        policy = LoadPolicy(max_loss=settings.load_max_loss)
+        result = load_entity(spark, entity(args.entity), settings.landing, args.loaded_at, policy)
+    finally:
+        spark.stop()
+    return vars(result)
+
+
 def _segments(args: argparse.Namespace, settings: Settings) -> dict:
     spark = session(settings, app="segmentation-segments")
     try:
@@ -38,7 +52,7 @@ def _segments(args: argparse.Namespace, settings: Settings) -> dict:
         "day": result.day.isoformat(),
         "segments": len(stored),
         "valid": sum(s.valid for s in stored),
-        "invalid": [str(s.path) for s in stored if not s.valid],
+        "invalid": [str(s.path.relative_to(settings.segment_defs)) for s in stored if not s.valid],
         "changes": [vars(c) for c in result.changes],
         "skipped": result.skipped,
         "removed": result.removed,
@@ -78,19 +92,25 @@ def _export(args: argparse.Namespace, settings: Settings) -> dict:
     return {"tables": tables}
 
 
-STEPS = {"segments": _segments, "publish": _publish, "export": _export}
+STEPS = {"load": _load, "segments": _segments, "publish": _publish, "export": _export}
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one step with the deployment's settings; print its result as JSON."""
     parser = argparse.ArgumentParser(prog="python -m segmentation.spark", description=__doc__)
     parser.add_argument("step", choices=sorted(STEPS))
+    parser.add_argument("entity", nargs="?", help="load: the entity (contacts, deals...)")
     parser.add_argument("--day", type=date.fromisoformat, help="the day (YYYY-MM-DD)")
+    parser.add_argument(
+        "--loaded-at", type=datetime.fromisoformat, help="load: the load's UTC time"
+    )
     parser.add_argument("--to", type=Path, help="export: the DuckDB file to write")
     parser.add_argument("--tables", nargs="*", help="export: schema.table names (default all)")
     args = parser.parse_args(argv)
     if args.step in {"segments", "publish"} and args.day is None:
         parser.error(f"{args.step} needs --day")
+    if args.step == "load" and (args.entity is None or args.loaded_at is None):
+        parser.error("load needs an entity and --loaded-at")
     if args.step == "export" and args.to is None:
         parser.error("export needs --to")
     result = STEPS[args.step](args, Settings.from_env())

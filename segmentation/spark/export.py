@@ -10,12 +10,15 @@ it holds files or none (an empty partitioned table has no file to take a schema 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import duckdb
-from pyspark.sql import SparkSession
-from pyspark.sql.types import StructField, TimestampType
 from sqlglot import exp
+
+if TYPE_CHECKING:  # pyspark is imported where Spark runs, not where its files are read
+    from pyspark.sql import SparkSession
+    from pyspark.sql.types import StructField
 
 
 def table_location(spark: SparkSession, table: str) -> Path:
@@ -28,7 +31,7 @@ def table_location(spark: SparkSession, table: str) -> Path:
 def duckdb_type(field: StructField) -> str:
     """DuckDB's name for the type Spark gives ``field``; a Spark ``timestamp`` (an
     instant, stored adjusted to UTC) is DuckDB's naive UTC ``TIMESTAMP``, as elsewhere."""
-    if isinstance(field.dataType, TimestampType):
+    if field.dataType.typeName() == "timestamp":
         return "TIMESTAMP"
     return exp.DataType.build(field.dataType.simpleString(), dialect="spark").sql("duckdb")
 
@@ -36,7 +39,7 @@ def duckdb_type(field: StructField) -> str:
 def _read(field: StructField) -> str:
     """The DuckDB expression reading ``field`` from Spark's Parquet, as its type."""
     column = _identifier(field.name)
-    if isinstance(field.dataType, TimestampType):  # TIMESTAMPTZ in the file
+    if field.dataType.typeName() == "timestamp":  # TIMESTAMPTZ in the file
         return f"timezone('UTC', CAST({column} AS TIMESTAMPTZ)) AS {column}"
     return f"CAST({column} AS {duckdb_type(field)}) AS {column}"
 
@@ -62,3 +65,22 @@ def create_views(spark: SparkSession, con: duckdb.DuckDBPyConnection, tables: li
             select = f"SELECT {', '.join(columns)} WHERE false"
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {_identifier(schema)}")
         con.execute(f"CREATE OR REPLACE VIEW {_identifier(schema)}.{_identifier(name)} AS {select}")
+
+
+def file_views(con: duckdb.DuckDBPyConnection, warehouse: Path) -> list[str]:
+    """A view in ``con`` for each table directory of Spark's ``warehouse``
+    (``<schema>.db/<table>``) that holds Parquet files, read without Spark; the tables
+    made. For reading a finished step's tables where Spark does not run (the checks)."""
+    made = []
+    for directory in sorted(Path(warehouse).glob("*.db/*")):
+        if not directory.is_dir() or not any(directory.rglob("*.parquet")):
+            continue
+        schema, name = directory.parent.name.removesuffix(".db"), directory.name
+        pattern = exp.Literal.string(str(directory / "**" / "*.parquet")).sql("duckdb")
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {_identifier(schema)}")
+        con.execute(
+            f"CREATE OR REPLACE VIEW {_identifier(schema)}.{_identifier(name)} AS SELECT * "
+            f"FROM read_parquet({pattern}, hive_partitioning = true, union_by_name = true)"
+        )
+        made.append(f"{schema}.{name}")
+    return made

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -35,3 +37,17 @@ def test_a_malformed_setting_is_named() -> None:
         Settings.from_env({"SEGMENTATION_LIMIT_MAX_GROUPS": "many"})
     limited = Settings.from_env({"SEGMENTATION_LIMIT_MAX_GROUPS": "3"})
     assert limited.limits.max_groups == 3
+
+
+def test_settings_given_to_a_child_process_read_back_the_same(tmp_path: Path) -> None:
+    """A Spark step runs in a child process that reads its settings from the environment."""
+    settings = replace(
+        Settings.from_env({"SEGMENTATION_LIMIT_MAX_GROUPS": "3"}),
+        warehouse=tmp_path / "w.duckdb",
+        landing=tmp_path / "landing",
+        engine="spark",
+        spark_master="local[2]",
+        load_max_loss=0.25,
+        first_day=date(2026, 2, 1),
+    )
+    assert Settings.from_env(settings.to_env()) == settings

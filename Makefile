@@ -8,6 +8,11 @@ DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/se
 
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
+# ENGINE=spark runs the same job on Spark (a Java runtime needed; see docs/spark.md).
+ifdef ENGINE
+export SEGMENTATION_ENGINE := $(ENGINE)
+endif
+
 WAREHOUSE := $(or $(SEGMENTATION_WAREHOUSE),data/warehouse.duckdb)
 DAY_ARG := $(if $(DAY),--day $(DAY))
 
@@ -30,7 +35,7 @@ $(MANIFEST): $(INSTALLED) $(DBT_SOURCES)
 $(DAGSTER_HOME)/dagster.yaml: pipelines/dagster.yaml
 	mkdir -p $(DAGSTER_HOME) && cp $< $@
 
-run: setup $(DAGSTER_HOME)/dagster.yaml  ## generate the default data and run the daily pipeline (DAY=...)
+run: setup $(DAGSTER_HOME)/dagster.yaml  ## generate the default data and run the daily pipeline (DAY=..., ENGINE=spark)
 	$(BIN)/python -m pipelines.run --generate $(DAY_ARG)
 
 daily: setup $(DAGSTER_HOME)/dagster.yaml  ## run the daily pipeline on the landing data as it is (DAY=...)

@@ -17,7 +17,8 @@ import sys
 import threading
 import time
 import uuid
-from contextlib import redirect_stdout
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stdout
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TextIO
@@ -30,6 +31,7 @@ from pipelines.jobs import DAILY_JOB
 from pipelines.launcher import worker_tags
 from pipelines.schedules import local_day
 from segmentation.settings import FIRST_DAY_ENV, Settings
+from segmentation.spark.export import file_views
 from tools.report import format_summary, segments_report, summarize
 from tools.synthetic.generator import GeneratorConfig, LandingNotOurs, generate
 
@@ -135,6 +137,20 @@ def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
     return lines
 
 
+@contextmanager
+def _results(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection | None]:
+    """What the run left, read-only through DuckDB: the warehouse file, or Spark's tables
+    read from their files; None when there is nothing yet."""
+    if settings.engine == "spark":
+        with duckdb.connect() as con:
+            yield con if file_views(con, settings.spark_warehouse) else None
+    elif settings.warehouse.exists():
+        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+            yield con
+    else:
+        yield None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the daily pipeline for a day; exit 1 if anything failed."""
     args = _arguments(argv)
@@ -159,9 +175,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nRunning job {DAILY_JOB} for {day} on {settings.landing} (log: {log_path})")
     result = run_daily_job(day, log_path, sys.stdout)
 
-    if settings.warehouse.exists():
-        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-            print("\n" + format_summary(summarize(con)))
+    with _results(settings) as con:
+        if con is not None:
+            print("\n" + format_summary(summarize(con, views=settings.engine == "spark")))
             if result.success:
                 print(
                     f"\nSegments of {settings.segment_defs} on {day}: preview count, members,"
@@ -174,7 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nChecks: {len(evaluations) - failed_checks} passed, {failed_checks} failed")
     print("\n".join(failures) if failures else "", end="\n" if failures else "")
     print(f"\nRun {result.run_id}: {'succeeded' if result.success else 'FAILED'}")
-    print(f"Warehouse: {settings.warehouse}")
+    where = settings.spark_warehouse if settings.engine == "spark" else settings.warehouse
+    print(f"Warehouse ({settings.engine}): {where}")
     print(f"Took {time.perf_counter() - started:.0f}s")
     return 0 if result.success and not failed_checks else 1
 

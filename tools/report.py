@@ -27,12 +27,15 @@ class WarehouseSummary:
     quarantine: list[tuple[str, str, str, int]]
 
 
-def summarize(con: duckdb.DuckDBPyConnection) -> WarehouseSummary:
-    """Count the rows of every table of the raw and marts schemas, and the quarantine."""
+def summarize(con: duckdb.DuckDBPyConnection, views: bool = False) -> WarehouseSummary:
+    """Count the rows of every table of the raw and marts schemas, and the quarantine;
+    with ``views``, of the views too (another engine's tables, read from its files)."""
+    kinds = ["BASE TABLE", "VIEW"] if views else ["BASE TABLE"]
     names = con.execute(
         "SELECT table_schema || '.' || table_name FROM information_schema.tables "
-        "WHERE table_schema IN (SELECT unnest(?)) AND table_type = 'BASE TABLE' ORDER BY 1",
-        [list(SUMMARY_SCHEMAS)],
+        "WHERE table_schema IN (SELECT unnest(?)) AND table_type IN (SELECT unnest(?)) "
+        "ORDER BY 1",
+        [list(SUMMARY_SCHEMAS), kinds],
     ).fetchall()
     tables = [
         (name, con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]) for (name,) in names

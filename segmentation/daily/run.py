@@ -1,4 +1,8 @@
-"""One day of segments: evaluate every computable segment, record history and stats.
+"""One day of segments: evaluate every computable segment and record its history.
+
+The day's stats, distributions and matched customers are dbt models over that history
+(dbt_project/models/segments), built afterwards: :func:`segmentation.daily.stats.build_stats`,
+or the daily job's ``segment_stats`` step.
 
 Which segments a day computes:
 
@@ -9,7 +13,8 @@ Which segments a day computes:
 
 A segment whose file left the store is closed: its current members exit on the first
 day it no longer exists (the day, or the next one if the day was computed while it
-existed), its past stays queryable, and it leaves the current tables.
+existed), recorded as a computed day without a rule set; its past stays queryable, and
+the next stats build drops its matched customers.
 A file that is only invalid (or claims a duplicate id) is not "gone": its history is
 left as it was.
 """
@@ -24,13 +29,11 @@ import duckdb
 
 from segmentation.daily.evaluate import evaluate_segments
 from segmentation.daily.membership import (
-    DAYS,
     DayChange,
     apply_staged_day,
     close_segments,
     open_segments,
 )
-from segmentation.daily.stats import forget_matched_customers, write_stats
 from segmentation.daily.store import StoredSegment, rule_set_hash
 from segmentation.rules.catalog import load_catalog
 from segmentation.rules.model import Segment, SegmentStatus
@@ -76,7 +79,8 @@ def _local_day(segment: Segment, timezones: dict[str, str]) -> date:
 
 
 def run_day(con: duckdb.DuckDBPyConnection, day: date, stored: list[StoredSegment]) -> DayResult:
-    """Compute, record and summarize every computable segment on ``day``."""
+    """Compute, record and summarize every computable segment on ``day`` (its stats are
+    built afterwards, by dbt)."""
     built = marts_day(con)
     if built != day:
         raise ValueError(f"the marts are built as of {built}, not {day}: build the day first")
@@ -94,13 +98,6 @@ def run_day(con: duckdb.DuckDBPyConnection, day: date, stored: list[StoredSegmen
     declared = {item.segment_id for item in stored}
     gone = {s: v for s, v in open_segments(con, day).items() if s not in declared}
     changes += close_segments(con, day, gone)
-    forget_matched_customers(con, set(gone))
     removed = {s: cid for s, (cid, _latest) in gone.items()}
-    latest = dict(
-        con.execute(f"SELECT segment_id, max(day) FROM {DAYS} GROUP BY segment_id").fetchall()
-    )
-    current = {s for s in tenants if latest.get(s) == day}
-    if segments:
-        write_stats(con, day, tenants, current)
     names = {s.id: (s.cid, s.name) for s in segments} | {s: (c, "") for s, c in removed.items()}
     return DayResult(day, changes, skipped, removed, names)

@@ -1,8 +1,9 @@
-"""The segments of a day: the store as read, the membership, its stats.
+"""The segments of a day: the store as read, and the membership.
 
 One step reads the store once (files, the tenants' custom fields, limits), records it,
 and computes the day from what it read: a file edited meanwhile is taken on the next
-run, never half in this one.
+run, never half in this one. The day's stats are dbt models over the membership history
+(assets/dbt.py), built after this step.
 """
 
 from datetime import UTC, date, datetime
@@ -18,10 +19,13 @@ from segmentation.warehouse import store_context, tenant_names
 
 DEFINITIONS_KEY = dg.AssetKey(DEFINITIONS.split("."))
 MEMBERSHIP_KEY = dg.AssetKey(["segments", "segment_membership"])
+DAYS_KEY = dg.AssetKey(["segments", "segment_days"])
 STATS_KEYS = [
     dg.AssetKey(["segments", name])
     for name in ("segment_daily_stats", "segment_distributions", "segment_matched_customers")
 ]
+"""The segments' stats: dbt models downstream of :data:`MEMBERSHIP_KEY` and :data:`DAYS_KEY`
+(their dbt sources), built by the ``segment_stats`` step (assets/dbt.py)."""
 
 
 def _mart_keys() -> list[dg.AssetKey]:
@@ -32,7 +36,7 @@ def _mart_keys() -> list[dg.AssetKey]:
 
 
 def build_segment_assets(partitions: dg.DailyPartitionsDefinition) -> dg.AssetsDefinition:
-    """The store's definitions, the day's membership and its stats, by day."""
+    """The store's definitions, the day's membership and computed days, by day."""
     definitions = load_catalog().custom.definitions
 
     @dg.multi_asset(
@@ -52,9 +56,13 @@ def build_segment_assets(partitions: dg.DailyPartitionsDefinition) -> dg.AssetsD
                 kinds={"duckdb"},
                 group_name="segments",
             ),
-            *(
-                dg.AssetSpec(key, deps=[MEMBERSHIP_KEY], group_name="segments", kinds={"duckdb"})
-                for key in STATS_KEYS
+            dg.AssetSpec(
+                DAYS_KEY,
+                deps=[DEFINITIONS_KEY],
+                description="The days computed per segment, with the version of the rule set "
+                "(none on the day a segment that left the store is closed).",
+                kinds={"duckdb"},
+                group_name="segments",
             ),
         ],
         partitions_def=partitions,
@@ -78,8 +86,10 @@ def build_segment_assets(partitions: dg.DailyPartitionsDefinition) -> dg.AssetsD
         yield dg.MaterializeResult(
             asset_key=MEMBERSHIP_KEY, metadata=membership_metadata(result, tenants)
         )
-        for key in STATS_KEYS:
-            yield dg.MaterializeResult(asset_key=key, metadata={"day": day.isoformat()})
+        yield dg.MaterializeResult(
+            asset_key=DAYS_KEY,
+            metadata={"day": day.isoformat(), "segments_computed": len(result.changes)},
+        )
 
     return segments_of_the_day
 

@@ -5,23 +5,13 @@
   quarantined ones, so no row is lost or counted twice.
 """
 
-from contextlib import AbstractContextManager
-
 import dagster as dg
-import duckdb
 
 from assets.expectations import validate_table
 from assets.ingest import raw_asset_key
-from assets.resources import Engine, Warehouse
+from assets.resources import Engine, Warehouse, job_tables
 from segmentation.landing.load import QUARANTINE, conservation, last_loaded_at
 from segmentation.landing.sources import ENTITIES, Entity
-
-
-def _loaded_tables(
-    warehouse: Warehouse, engine: Engine
-) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
-    """The loaded tables, wherever the engine wrote them, read through DuckDB."""
-    return engine.spark_tables() if engine.is_spark else warehouse.get_connection()
 
 
 def build_expectations_check(spec: Entity) -> dg.AssetChecksDefinition:
@@ -34,7 +24,7 @@ def build_expectations_check(spec: Entity) -> dg.AssetChecksDefinition:
         description=f"great-expectations suite of raw.{spec.table}, derived from its spec.",
     )
     def _check(warehouse: Warehouse, engine: Engine) -> dg.AssetCheckResult:
-        with _loaded_tables(warehouse, engine) as con:
+        with job_tables(warehouse, engine) as con:
             outcomes = validate_table(con, spec, last_loaded_at(con, spec))
         failed = [o for o in outcomes if not o.success]
         rows = "\n".join(
@@ -69,7 +59,7 @@ def build_conservation_check(spec: Entity) -> dg.AssetChecksDefinition:
         ),
     )
     def _check(warehouse: Warehouse, engine: Engine) -> dg.AssetCheckResult:
-        with _loaded_tables(warehouse, engine) as con:
+        with job_tables(warehouse, engine) as con:
             counts = conservation(con, spec)
         return dg.AssetCheckResult(
             passed=counts.holds,

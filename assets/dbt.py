@@ -1,6 +1,10 @@
-"""The dbt project as assets: one asset per model and seed, dbt tests as asset checks."""
+"""The dbt project as assets: one asset per model and seed, dbt tests as asset checks.
 
-import json
+Two steps of the daily job run dbt: the marts (everything the segments read) before the
+segments step, and the segments' stats (models/segments: stats, distributions, matched
+customers), which read the membership history that step writes, after it.
+"""
+
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,15 +14,23 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from assets.partitions import ONE_DAY_PER_RUN
 from assets.resources import Engine, Warehouse
+from segmentation.dbt import SEGMENT_STATS, dbt_build_args
 from segmentation.spark.session import dbt_vars
+
+__all__ = ["SchemaKeyedTranslator", "build_dbt_assets", "dbt_build_args"]
 
 
 class SchemaKeyedTranslator(DagsterDbtTranslator):
     """Asset keys are the warehouse relation, ``<schema>/<table>`` (``marts/contact_rfm``,
-    ``raw/crm_contacts`` for a source: the loader's asset); groups follow schemas."""
+    ``raw/crm_contacts`` for a source: the loader's asset); groups follow schemas. A source
+    whose ``meta.dagster.asset_key`` names the asset that writes it (the membership
+    history) takes that key."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
+            declared = dbt_resource_props.get("meta", {}).get("dagster", {}).get("asset_key")
+            if declared:
+                return dg.AssetKey(declared)
             table = dbt_resource_props.get("identifier") or dbt_resource_props["name"]
             return dg.AssetKey([dbt_resource_props["schema"], table])
         return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
@@ -27,33 +39,11 @@ class SchemaKeyedTranslator(DagsterDbtTranslator):
         return dbt_resource_props.get("schema")
 
 
-def dbt_build_args(
-    day: str,
-    warehouse_path: str,
-    timezone: str,
-    duckdb_config: Mapping[str, str] | None = None,
-    spark_vars: Mapping[str, str] | None = None,
-) -> list[str]:
-    """The one dbt invocation that builds a day: everything as of ``day`` (``YYYY-MM-DD``),
-    into the warehouse at ``warehouse_path`` with DuckDB's memory settings, ``timezone``
-    being the home zone; with ``spark_vars`` (``segmentation.spark.session.dbt_vars``),
-    on the ``spark`` target instead. The run, the tests and the benchmark all build with it."""
-    config = duckdb_config or {}
-    variables = {
-        "as_of_date": day,
-        "default_timezone": timezone,
-        "warehouse_path": warehouse_path,
-        **{k: config[k] for k in ("memory_limit", "temp_directory") if k in config},
-        **(spark_vars or {}),
-    }
-    target = ["--target", "spark"] if spark_vars else []
-    return ["build", *target, "--vars", json.dumps(variables)]
-
-
 def build_dbt_assets(
     project_dir: Path, partitions: dg.DailyPartitionsDefinition
-) -> dg.AssetsDefinition:
-    """Assets for every model and seed of the project at ``project_dir``.
+) -> list[dg.AssetsDefinition]:
+    """Assets for every model and seed of the project at ``project_dir``: the marts' step
+    and the segment stats' step (downstream of the membership asset).
 
     The manifest must exist (``make setup`` runs ``dbt parse``).
     """
@@ -64,23 +54,42 @@ def build_dbt_assets(
             "(it runs `dbt parse`) before loading the definitions"
         )
 
-    @dbt_assets(
-        manifest=project.manifest_path,
-        project=project,
-        partitions_def=partitions,
-        dagster_dbt_translator=SchemaKeyedTranslator(),
-        backfill_policy=ONE_DAY_PER_RUN,
-    )
-    def dbt_models(
-        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse, engine: Engine
+    def build(
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        warehouse: Warehouse,
+        engine: Engine,
     ):
         args = dbt_build_args(
             context.partition_key,
             warehouse.database,
             partitions.timezone,
             warehouse.connection_config,
-            dbt_vars(engine.settings) if engine.is_spark else None,
+            spark_vars=dbt_vars(engine.settings) if engine.is_spark else None,
         )
         yield from dbt.cli(args, context=context).stream()
 
-    return dbt_models
+    common = {
+        "manifest": project.manifest_path,
+        "project": project,
+        "partitions_def": partitions,
+        "dagster_dbt_translator": SchemaKeyedTranslator(),
+        "backfill_policy": ONE_DAY_PER_RUN,
+    }
+
+    @dbt_assets(name="dbt_models", exclude=SEGMENT_STATS, **common)
+    def dbt_models(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse, engine: Engine
+    ):
+        """The marts as of the day, and everything they are built from."""
+        yield from build(context, dbt, warehouse, engine)
+
+    @dbt_assets(name="segment_stats", select=SEGMENT_STATS, **common)
+    def segment_stats(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse, engine: Engine
+    ):
+        """The day's segment stats, distributions and matched customers, from the
+        membership history and the marts."""
+        yield from build(context, dbt, warehouse, engine)
+
+    return [dbt_models, segment_stats]

@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -144,3 +144,10 @@ class Engine(dg.ConfigurableResource):
             yield con
         finally:
             con.close()
+
+
+def job_tables(
+    warehouse: Warehouse, engine: Engine
+) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+    """The job's tables, wherever its engine wrote them, read through DuckDB."""
+    return engine.spark_tables() if engine.is_spark else warehouse.get_connection()

@@ -1,8 +1,9 @@
-"""The segments of a day: the store as read, the membership, its stats.
+"""The segments of a day: the store as read, and the membership.
 
 One step reads the store once (files, the tenants' custom fields, limits), records it,
 and computes the day from what it read: a file edited meanwhile is taken on the next
-run, never half in this one.
+run, never half in this one. The day's stats are dbt models over the membership history
+(assets/dbt.py), built after this step.
 """
 
 from datetime import UTC, date, datetime
@@ -10,7 +11,7 @@ from datetime import UTC, date, datetime
 import dagster as dg
 
 from assets.partitions import ONE_DAY_PER_RUN
-from assets.resources import Engine, SegmentStore, Warehouse
+from assets.resources import Engine, SegmentStore, Warehouse, job_tables
 from segmentation.daily.membership import DayChange
 from segmentation.daily.run import DayResult, run_day
 from segmentation.daily.store import DEFINITIONS, StoredSegment, read_store, record_store
@@ -19,10 +20,13 @@ from segmentation.warehouse import store_context, tenant_names
 
 DEFINITIONS_KEY = dg.AssetKey(DEFINITIONS.split("."))
 MEMBERSHIP_KEY = dg.AssetKey(["segments", "segment_membership"])
+DAYS_KEY = dg.AssetKey(["segments", "segment_days"])
 STATS_KEYS = [
     dg.AssetKey(["segments", name])
     for name in ("segment_daily_stats", "segment_distributions", "segment_matched_customers")
 ]
+"""The segments' stats: dbt models downstream of :data:`MEMBERSHIP_KEY` and :data:`DAYS_KEY`
+(their dbt sources), built by the ``segment_stats`` step (assets/dbt.py)."""
 
 
 def _mart_keys() -> list[dg.AssetKey]:
@@ -33,7 +37,7 @@ def _mart_keys() -> list[dg.AssetKey]:
 
 
 def build_segment_assets(partitions: dg.DailyPartitionsDefinition) -> dg.AssetsDefinition:
-    """The store's definitions, the day's membership and its stats, by day."""
+    """The store's definitions, the day's membership and computed days, by day."""
     definitions = load_catalog().custom.definitions
 
     @dg.multi_asset(
@@ -53,9 +57,13 @@ def build_segment_assets(partitions: dg.DailyPartitionsDefinition) -> dg.AssetsD
                 kinds={"duckdb"},
                 group_name="segments",
             ),
-            *(
-                dg.AssetSpec(key, deps=[MEMBERSHIP_KEY], group_name="segments", kinds={"duckdb"})
-                for key in STATS_KEYS
+            dg.AssetSpec(
+                DAYS_KEY,
+                deps=[DEFINITIONS_KEY],
+                description="The days computed per segment, with the version of the rule set "
+                "(none on the day a segment that left the store is closed).",
+                kinds={"duckdb"},
+                group_name="segments",
             ),
         ],
         partitions_def=partitions,
@@ -71,7 +79,7 @@ def build_segment_assets(partitions: dg.DailyPartitionsDefinition) -> dg.AssetsD
         day = date.fromisoformat(context.partition_key)
         if engine.is_spark:
             definitions, result = _on_spark(engine, day)
-            with engine.spark_tables() as con:
+            with job_tables(warehouse, engine) as con:
                 tenants = tenant_names(con)
         else:
             with warehouse.get_connection() as con:
@@ -85,8 +93,10 @@ def build_segment_assets(partitions: dg.DailyPartitionsDefinition) -> dg.AssetsD
         yield dg.MaterializeResult(
             asset_key=MEMBERSHIP_KEY, metadata=membership_metadata(result, tenants)
         )
-        for key in STATS_KEYS:
-            yield dg.MaterializeResult(asset_key=key, metadata={"day": day.isoformat()})
+        yield dg.MaterializeResult(
+            asset_key=DAYS_KEY,
+            metadata={"day": day.isoformat(), "segments_computed": len(result.changes)},
+        )
 
     return segments_of_the_day
 
@@ -95,8 +105,8 @@ def build_segment_assets(partitions: dg.DailyPartitionsDefinition) -> dg.AssetsD
     asset=DEFINITIONS_KEY,
     description="Every stored segment validates; an invalid one is named with its errors.",
 )
-def every_segment_is_valid(warehouse: Warehouse) -> dg.AssetCheckResult:
-    with warehouse.get_connection() as con:
+def every_segment_is_valid(warehouse: Warehouse, engine: Engine) -> dg.AssetCheckResult:
+    with job_tables(warehouse, engine) as con:
         invalid = con.execute(
             f"SELECT path, issues FROM {DEFINITIONS} WHERE NOT is_valid ORDER BY 1"
         ).fetchall()

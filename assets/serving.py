@@ -6,7 +6,7 @@ import dagster as dg
 
 from assets.partitions import ONE_DAY_PER_RUN
 from assets.resources import Engine, SnapshotDirectory, Warehouse
-from assets.segments import MEMBERSHIP_KEY, STATS_KEYS
+from assets.segments import DAYS_KEY, MEMBERSHIP_KEY, STATS_KEYS
 from segmentation import snapshot
 
 SNAPSHOT_KEY = dg.AssetKey(["serving", "snapshot"])
@@ -17,7 +17,7 @@ def build_snapshot_asset(partitions: dg.DailyPartitionsDefinition) -> dg.AssetsD
 
     @dg.asset(
         key=SNAPSHOT_KEY,
-        deps=[MEMBERSHIP_KEY, *STATS_KEYS],
+        deps=[MEMBERSHIP_KEY, DAYS_KEY, *STATS_KEYS],
         partitions_def=partitions,
         backfill_policy=ONE_DAY_PER_RUN,
         group_name="serving",

@@ -15,6 +15,7 @@ import duckdb
 
 from benchmarks import api, bare, daily_job, membership, preview
 from benchmarks.memory import GIB
+from segmentation.daily.stats import build_stats
 from segmentation.settings import Settings
 
 MEMORY_GOAL = 4 * GIB
@@ -96,7 +97,8 @@ def _latency(site: daily_job.Site) -> None:
         print(preview.report(preview.run(con, daily_job.AS_OF)))
 
     print("\nDaily membership: the day before, then the day (marts rebuilt by dbt for each)")
-    days, segments = [], 0
+    settings = Settings.from_env()
+    days, segments, stats_seconds = [], 0, []
     for day in (daily_job.AS_OF - timedelta(days=1), daily_job.AS_OF):
         daily_job.build_marts(site, day)
         with duckdb.connect(str(site.warehouse)) as con:
@@ -104,7 +106,13 @@ def _latency(site: daily_job.Site) -> None:
                 con.execute("DROP SCHEMA IF EXISTS segments CASCADE")
             bound, figures, segments = membership.run_day(con, day)
             days.append((bound, figures))
+        seconds = build_stats(site.warehouse, day, settings.timezone, settings.duckdb_config())
+        stats_seconds.append((day, seconds))
     print(membership.report(days, segments))
+    print(
+        "segment stats (dbt build of models/segments, with its tests): "
+        + ", ".join(f"{day.isoformat()} {seconds:.1f} s" for day, seconds in stats_seconds)
+    )
 
 
 if __name__ == "__main__":

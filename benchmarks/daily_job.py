@@ -140,6 +140,7 @@ PARTS = (
     "row conservation checks",
     "dbt build",
     "segments",
+    "segment stats (dbt)",
     "snapshot for the API",
 )
 
@@ -154,6 +155,8 @@ def part_of(step_key: str) -> str:
         return "load"
     if step_key == "dbt_models":
         return "dbt build"
+    if step_key == "segment_stats":
+        return "segment stats (dbt)"
     if step_key.startswith("serving__"):
         return "snapshot for the API"
     return "segments"

@@ -23,7 +23,7 @@ def defs() -> dg.Definitions:
     return dg.Definitions(
         assets=[
             *build_load_assets(partitions),
-            build_dbt_assets(settings.dbt_project, partitions),
+            *build_dbt_assets(settings.dbt_project, partitions),
             build_segment_assets(partitions),
             build_snapshot_asset(partitions),
         ],

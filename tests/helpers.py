@@ -4,8 +4,6 @@ for running compiled SQL."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -13,19 +11,23 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from sqlglot import exp
 
-from assets.dbt import dbt_build_args
 from segmentation.compile import compile_rule_set, to_sql
+from segmentation.dbt import (
+    DBT_PROJECT,
+    SEGMENT_STATS,
+    DbtBuildError,
+    dbt_build_args,
+    run_dbt_build,
+)
 from segmentation.landing.load import LoadPolicy, load_entity
 from segmentation.landing.sources import ENTITIES, arrow_schema
 from segmentation.rules.bound import BoundRuleSet
 from segmentation.rules.catalog import FieldType
-from segmentation.settings import DEFAULT_TIMEZONE, REPOSITORY
+from segmentation.settings import DEFAULT_TIMEZONE
 from tests.strategies import column_types
-
-DBT_PROJECT = REPOSITORY / "dbt_project"
-DBT = Path(sys.executable).parent / "dbt"
 
 
 def write_landing(landing: Path, **rows_by_entity: list[dict]) -> None:
@@ -59,23 +61,21 @@ def load_all(
 
 
 def dbt_build(warehouse: Path, as_of: date, work: Path, select: str | None = None) -> None:
-    """``dbt build`` as of a day into ``warehouse``; fails the test with dbt's output."""
-    command = [
-        str(DBT),
-        *dbt_build_args(as_of.isoformat(), str(warehouse), DEFAULT_TIMEZONE),
-        "--project-dir",
-        str(DBT_PROJECT),
-        "--profiles-dir",
-        str(DBT_PROJECT),
-        "--target-path",
-        str(work / "dbt_target"),
-        "--log-path",
-        str(work / "dbt_logs"),
-    ]
+    """``dbt build`` as of a day into ``warehouse`` (``select`` only, or everything but the
+    segment stats, which need a membership history); fails the test with dbt's output."""
+    args = dbt_build_args(
+        as_of.isoformat(),
+        str(warehouse),
+        DEFAULT_TIMEZONE,
+        select=select,
+        exclude=None if select else SEGMENT_STATS,
+    )
     if select:
-        command += ["--select", select, "--indirect-selection", "cautious"]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    assert done.returncode == 0, f"dbt build failed:\n{done.stdout[-6000:]}\n{done.stderr[-2000:]}"
+        args += ["--indirect-selection", "cautious"]
+    try:
+        run_dbt_build(args, DBT_PROJECT, work)
+    except DbtBuildError as failed:
+        pytest.fail(str(failed), pytrace=False)
 
 
 def tenant(cid: str = "t1", timezone: str = "Asia/Jakarta") -> dict:

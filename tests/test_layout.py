@@ -27,7 +27,7 @@ MAY_IMPORT: dict[str, tuple[set[str], set[str]]] = {
     "segmentation/daily": (
         CORE_SHARED
         | {"segmentation.rules", "segmentation.compile", "segmentation.warehouse"}
-        | {"segmentation.transactions"},
+        | {"segmentation.transactions", "segmentation.dbt"},
         {"duckdb", "pyarrow", "polars", "pydantic", "sqlglot"},
     ),
     "segmentation": (

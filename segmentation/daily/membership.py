@@ -248,9 +248,6 @@ OPEN_SEGMENTS = f"""
 """
 """Segments with current members whose latest computed day is not after the day."""
 
-LATEST_DAYS = f"SELECT segment_id, max(day) AS latest FROM {DAYS} GROUP BY segment_id"
-"""Each segment's latest computed day."""
-
 
 def render(sql: str, day: date | None = None, dialect: str = "duckdb") -> str:
     """``sql`` (written for DuckDB) in ``dialect``, with ``$day`` bound to ``day``."""

@@ -26,14 +26,12 @@ import duckdb
 
 from segmentation.daily.evaluate import evaluate_segments
 from segmentation.daily.membership import (
-    LATEST_DAYS,
     DayChange,
     apply_day,
     apply_staged_day,
     closing_days,
     open_segments,
 )
-from segmentation.daily.stats import forget_matched_customers, write_stats
 from segmentation.daily.store import StoredSegment, rule_set_hash
 from segmentation.rules.bound import BoundRuleSet
 from segmentation.rules.catalog import load_catalog
@@ -113,19 +111,6 @@ class SegmentsEngine(Protocol):
         """Segments with current members whose latest day is not after ``day``."""
         ...
 
-    def latest_days(self) -> dict[str, date]:
-        """Each segment's latest computed day."""
-        ...
-
-    def record_stats(self, day: date, tenants: dict[str, str], current: set[str]) -> None:
-        """The day's stats of the computed segments (``current``: those whose latest
-        day is ``day``)."""
-        ...
-
-    def forget(self, segment_ids: set[str]) -> None:
-        """Drop what is kept only for current segments, for segments that left the store."""
-        ...
-
 
 class DuckDBSegments:
     """:class:`SegmentsEngine` on the DuckDB warehouse ``con``."""
@@ -156,18 +141,10 @@ class DuckDBSegments:
     def open_segments(self, day: date) -> dict[str, tuple[str, date]]:
         return open_segments(self.con, day)
 
-    def latest_days(self) -> dict[str, date]:
-        return dict(self.con.execute(LATEST_DAYS).fetchall())
-
-    def record_stats(self, day: date, tenants: dict[str, str], current: set[str]) -> None:
-        write_stats(self.con, day, tenants, current)
-
-    def forget(self, segment_ids: set[str]) -> None:
-        forget_matched_customers(self.con, segment_ids)
-
 
 def run_day(con: duckdb.DuckDBPyConnection, day: date, stored: list[StoredSegment]) -> DayResult:
-    """Compute, record and summarize every computable segment on ``day`` in DuckDB."""
+    """Compute, record and summarize every computable segment on ``day`` in DuckDB (its
+    stats are built afterwards, by dbt)."""
     return compute_day(DuckDBSegments(con), day, stored)
 
 
@@ -187,10 +164,6 @@ def compute_day(engine: SegmentsEngine, day: date, stored: list[StoredSegment]) 
     gone = {s: v for s, v in engine.open_segments(day).items() if s not in declared}
     for closing, closed in closing_days(day, gone).items():
         changes += engine.apply_day(closing, {s: [] for s in closed}, closed)
-    engine.forget(set(gone))
     removed = {s: cid for s, (cid, _latest) in gone.items()}
-    latest = engine.latest_days()
-    if segments:
-        engine.record_stats(day, tenants, {s for s in tenants if latest.get(s) == day})
     names = {s.id: (s.cid, s.name) for s in segments} | {s: (c, "") for s, c in removed.items()}
     return DayResult(day, changes, skipped, removed, names)

@@ -31,7 +31,6 @@ from segmentation.daily.membership import (
     DAY_SEGMENTS,
     DAYS,
     GONE,
-    LATEST_DAYS,
     MEMBERSHIP,
     NEW_RUNS,
     OPEN_SEGMENTS,
@@ -172,15 +171,6 @@ class SparkSegments:
     def open_segments(self, day: date) -> dict[str, tuple[str, date]]:
         rows = self.spark.sql(render(OPEN_SEGMENTS, day, "spark")).collect()
         return {r[0]: (r[1], r[2]) for r in rows}
-
-    def latest_days(self) -> dict[str, date]:
-        return {r[0]: r[1] for r in self.spark.sql(render(LATEST_DAYS, None, "spark")).collect()}
-
-    def record_stats(self, day: date, tenants: dict[str, str], current: set[str]) -> None:
-        """Nothing to do here: the stats are dbt models, built after the membership."""
-
-    def forget(self, segment_ids: set[str]) -> None:
-        """Nothing to do here: the matched customers are a dbt model."""
 
     def members_on(self, segment_id: str, day: date) -> set[str]:
         """The segment's members on ``day`` according to the history."""

@@ -1,4 +1,5 @@
-"""Daily segments end to end: marts built by dbt day after day, membership, stats."""
+"""Daily segments end to end: marts built by dbt day after day, membership, and the
+stats dbt builds from it."""
 
 from __future__ import annotations
 
@@ -12,11 +13,17 @@ import duckdb
 import pytest
 
 from assets.partitions import daily_partitions
-from assets.resources import SegmentStore, Warehouse
+from assets.resources import Engine, SegmentStore, Warehouse
 from assets.segments import build_segment_assets, every_segment_is_valid
 from segmentation.daily.membership import MEMBERSHIP, members_on
 from segmentation.daily.run import run_day
-from segmentation.daily.stats import DAILY_STATS, DISTRIBUTIONS, MATCHED_CUSTOMERS
+from segmentation.daily.stats import (
+    DAILY_STATS,
+    DISTRIBUTIONS,
+    MATCHED_CUSTOMERS,
+    build_stats,
+)
+from segmentation.daily.stats import ensure_tables as ensure_stats_tables
 from segmentation.daily.store import OVERVIEW, read_store, record_store
 from tests.conftest import AS_OF
 from tests.helpers import contact, dbt_build, load_all, tenant, write_landing
@@ -87,6 +94,7 @@ def three_days(tmp_path_factory):
         dbt_build(work / "w.duckdb", day, work, select="+marts")
         with duckdb.connect(str(work / "w.duckdb")) as con:
             results.append(run_day(con, day, read_store(store)))
+        build_stats(work / "w.duckdb", day, work=work)
     return work, results
 
 
@@ -143,6 +151,8 @@ def test_rerunning_a_day_changes_nothing(three_days, tmp_path) -> None:
         before = {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall()) for t in tables}
         stats = sorted(con.execute(f"SELECT * EXCLUDE (computed_at) FROM {DAILY_STATS}").fetchall())
         result = run_day(con, D3, read_store(work / "store"))
+    build_stats(copy, D3, work=tmp_path)
+    with duckdb.connect(str(copy)) as con:
         assert all(c.entered == c.exited == 0 for c in result.changes)
         assert before == {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall()) for t in tables}
         assert stats == sorted(
@@ -196,6 +206,8 @@ def test_a_segment_gone_from_the_store_is_closed_and_a_duplicated_one_left_alone
             f"SELECT * FROM {MEMBERSHIP} WHERE segment_id = 't2-chatty' ORDER BY ALL"
         ).fetchall()
         result = run_day(con, D3, read_store(store))
+    build_stats(copy, D3, work=tmp_path)
+    with duckdb.connect(str(copy)) as con:
         assert result.removed == {"t1-chatty": "t1"}
         assert sorted(result.skipped.values()) == ["invalid", "invalid"]
         t1 = con.execute(f"SELECT contact_id, valid_from, valid_to FROM {MEMBERSHIP} "
@@ -240,7 +252,7 @@ def test_invalid_segment_is_skipped_and_reported_while_the_rest_run(warehouse_co
         [build_segment_assets(partitions), every_segment_is_valid],
         partition_key=AS_OF.isoformat(),
         resources={"warehouse": Warehouse(database=str(warehouse_copy)),
-                   "segment_store": SegmentStore(path=str(store))},
+                   "segment_store": SegmentStore(path=str(store)), "engine": Engine()},
         selection=dg.AssetSelection.groups("segments"),
         raise_on_error=False,
     )  # fmt: skip
@@ -261,3 +273,41 @@ def test_invalid_segment_is_skipped_and_reported_while_the_rest_run(warehouse_co
     assert f"| {cid}-everyone | {base} | {base} | 0 |" in metadata["largest_changes"].value
     tenant_name = con_tenant_name(warehouse_copy, cid)
     assert metadata[f"members: everyone ({tenant_name})"].value == base  # plotted over time
+
+
+def test_a_backfill_leaves_the_matched_customers_alone(three_days, tmp_path) -> None:
+    """Matched customers are those of each segment's latest computed day: stats built
+    for an earlier day replace that day's figures only."""
+    work, _ = three_days
+    copy = tmp_path / "w.duckdb"
+    shutil.copy(work / "w.duckdb", copy)
+    matched = f"SELECT * FROM {MATCHED_CUSTOMERS} ORDER BY ALL"
+    with duckdb.connect(str(copy), read_only=True) as con:
+        before = con.execute(matched).fetchall()
+        later = con.execute(f"SELECT * FROM {DAILY_STATS} WHERE day > ? ORDER BY ALL", [D1])
+        later = later.fetchall()
+    build_stats(copy, D1, work=tmp_path)
+    with duckdb.connect(str(copy), read_only=True) as con:
+        assert con.execute(matched).fetchall() == before
+        assert {
+            day for (day,) in con.execute(f"SELECT day FROM {MATCHED_CUSTOMERS}").fetchall()
+        } == {D3}
+        assert (
+            con.execute(f"SELECT * FROM {DAILY_STATS} WHERE day > ? ORDER BY ALL", [D1]).fetchall()
+            == later
+        )
+
+
+def test_dbt_builds_the_stats_tables_as_the_core_declares_them(three_days) -> None:
+    """Why: readers before the first build see tables the core creates empty
+    (stats.ensure_tables); dbt must build the same columns and types."""
+    work, _ = three_days
+    tables = (DAILY_STATS, DISTRIBUTIONS, MATCHED_CUSTOMERS)
+    with duckdb.connect(str(work / "w.duckdb"), read_only=True) as con:
+        built = {t: con.execute(f"DESCRIBE {t}").fetchall() for t in tables}
+    with duckdb.connect() as con:
+        ensure_stats_tables(con)
+        declared = {t: con.execute(f"DESCRIBE {t}").fetchall() for t in tables}
+    assert {t: [c[:2] for c in cols] for t, cols in built.items()} == {
+        t: [c[:2] for c in cols] for t, cols in declared.items()
+    }

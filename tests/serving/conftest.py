@@ -19,7 +19,7 @@ import uvicorn
 
 from segmentation import snapshot
 from segmentation.daily.run import run_day
-from segmentation.daily.stats import DAILY_STATS
+from segmentation.daily.stats import DAILY_STATS, build_stats
 from segmentation.daily.store import read_store, record_store
 from segmentation.landing.sources import entity
 from segmentation.settings import REPOSITORY
@@ -101,11 +101,14 @@ class Served:
 
 
 def compute_and_publish(warehouse: Path, segment_defs: Path, snapshots: Path) -> None:
-    """What the daily run does after dbt: the day's segments, then the snapshot."""
+    """What the daily run does after the marts: the day's segments, their stats (dbt),
+    then the snapshot."""
     with duckdb.connect(str(warehouse)) as con:
         stored = read_store(segment_defs, store_context(con, datetime.now(UTC)))
         record_store(con, stored)
         run_day(con, AS_OF, stored)
+    build_stats(warehouse, AS_OF, work=warehouse.parent)
+    with duckdb.connect(str(warehouse)) as con:
         snapshot.publish(con, snapshots, AS_OF)
 
 

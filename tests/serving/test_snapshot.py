@@ -16,6 +16,7 @@ import pytest
 
 from segmentation import snapshot
 from segmentation.daily.run import run_day
+from segmentation.daily.stats import build_stats
 from segmentation.daily.store import read_segment, read_store, record_store, rule_set_hash
 from segmentation.warehouse import store_context
 from tests.conftest import AS_OF
@@ -69,8 +70,10 @@ def test_the_api_answers_from_the_previous_snapshot_until_the_new_one_is_live(ow
         with duckdb.connect(str(site.warehouse)) as con:  # the run holds the warehouse
             stored = read_store(site.settings.segment_defs, store_context(con, datetime.now(UTC)))
             record_store(con, stored)
-            run_day(con, AS_OF, stored)  # the new day is in the warehouse, not yet published
-            time.sleep(0.5)
+            run_day(con, AS_OF, stored)
+        build_stats(site.warehouse, AS_OF, work=site.warehouse.parent)  # dbt holds it
+        with duckdb.connect(str(site.warehouse)) as con:
+            time.sleep(0.5)  # the new day is in the warehouse, not yet published
             during_run = list(answers)
             snapshot.publish(con, site.settings.snapshots, AS_OF)
         time.sleep(0.3)

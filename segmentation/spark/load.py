@@ -1,0 +1,294 @@
+"""Landing Parquet -> Spark's ``raw`` tables, by the DuckDB loader's own rules.
+
+The same load as :mod:`segmentation.landing.load`, step for step, on Spark: the files are
+checked by :func:`~segmentation.landing.files.landing_files`, read by Spark, and their
+text made clean by :func:`~segmentation.landing.files.cleaned` (in Python workers); every
+row is judged and repaired by the statements of :mod:`segmentation.landing.rules`,
+rendered for Spark; the load is weighed by the same :class:`LoadPolicy`; and the clean
+table, ``raw.quarantine`` and ``raw.load_log`` get the columns and values DuckDB's have.
+
+Spark's Parquet tables have no transactions. A load therefore writes its clean table
+and the whole new quarantine table to new directories first, and only then switches
+each table to its new directory (``ALTER TABLE ... SET LOCATION``, one metastore update
+each) and logs the load. A load that fails or is refused before the switch changes
+nothing but the log; the old directories are deleted after it.
+
+ANSI mode stays on (Spark 4's default): the rules cast with ``TRY_CAST`` wherever a
+value may be bad, as they do on DuckDB, so a bad value is judged, never an error; any
+other failing cast is a bug that should stop the load.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from functools import reduce
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from segmentation.landing import rules
+from segmentation.landing.files import (
+    FILE_COLUMN,
+    REPAIRS_COLUMN,
+    ROW_COLUMN,
+    LandingFile,
+    LandingRefused,
+    cleaned,
+    landing_files,
+)
+from segmentation.landing.load import (
+    LOAD_LOG,
+    QUARANTINE,
+    LoadPolicy,
+    LoadRefused,
+    LoadResult,
+    refusal_message,
+    refusal_reason,
+)
+from segmentation.landing.rules import REJECTED, REPAIRED, render
+from segmentation.landing.sources import RAW_SCHEMA, Entity
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+QUARANTINE_DDL = (
+    "entity STRING, record_key STRING, cid STRING, action STRING, rule STRING, "
+    "column_name STRING, rejected_value STRING, source_file STRING, source_row BIGINT, "
+    "row_json STRING, loaded_at TIMESTAMP_NTZ"
+)
+LOAD_LOG_DDL = (
+    "entity STRING, loaded_at TIMESTAMP_NTZ, landed_rows BIGINT, loaded_rows BIGINT, "
+    "rejected_rows BIGINT, repaired_values BIGINT, status STRING, files STRING, message STRING"
+)
+_VIEWS = ("landed", "landed_files", "load_clock", "judged", "verdicts", "fixed")
+
+
+def ensure_schema(spark: SparkSession) -> None:
+    """Create the raw database, the quarantine table and the load log if they are missing."""
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS {RAW_SCHEMA}")
+    for table, ddl in ((QUARANTINE, QUARANTINE_DDL), (LOAD_LOG, LOAD_LOG_DDL)):
+        if not spark.catalog.tableExists(table):
+            spark.sql(
+                f"CREATE TABLE {table} ({ddl}) USING parquet "
+                f"LOCATION '{_new_location(spark, table)}'"
+            )
+
+
+def last_good_rows(spark: SparkSession, entity: Entity) -> int:
+    """Rows the entity's last load that replaced its table kept (0 when none did)."""
+    rows = spark.sql(
+        f"SELECT loaded_rows FROM {LOAD_LOG} WHERE entity = {rules.literal(entity.name)} "
+        "AND coalesce(status, 'loaded') = 'loaded' ORDER BY loaded_at DESC LIMIT 1"
+    ).collect()
+    return rows[0][0] if rows else 0
+
+
+def load_entity(
+    spark: SparkSession,
+    entity: Entity,
+    landing_dir: Path,
+    loaded_at: datetime,
+    policy: LoadPolicy | None = None,
+) -> LoadResult:
+    """Replace ``raw.crm_<entity>`` and its quarantine rows from the landing files, as
+    :func:`segmentation.landing.load.load_entity` does on DuckDB (same arguments, same
+    rules, same :class:`LoadRefused`)."""
+    ensure_schema(spark)
+    try:
+        landed, files = _land(spark, entity, landing_dir, loaded_at)
+        judged_and_verdicts = [
+            _materialize(spark, "judged", rules.judged_select(entity)),
+            _materialize(spark, "verdicts", rules.verdicts_select(entity)),
+        ]
+        counts = (landed.count(), judged_and_verdicts[1].count())
+        _weigh(spark, entity, loaded_at, files, counts, policy or LoadPolicy())
+        _materialize(spark, "fixed", rules.fixed_select(entity))
+        clean = _sql(spark, rules.clean_select(entity))
+        quarantined = _sql(spark, rules.quarantine_select(entity)).localCheckpoint()
+        _replace(spark, entity, clean, quarantined)
+        repaired = quarantined.where(f"action = '{REPAIRED}'").count()
+        _log(spark, entity, loaded_at, files, counts, "loaded", None, repaired)
+        return _result(entity, counts, quarantined)
+    finally:
+        for view in _VIEWS:
+            spark.catalog.dropTempView(view)
+
+
+def _land(
+    spark: SparkSession, entity: Entity, landing_dir: Path, loaded_at: datetime
+) -> tuple[DataFrame, dict[str, int]]:
+    """The ``landed``, ``landed_files`` and ``load_clock`` views; refused as DuckDB's
+    loader refuses files it cannot read."""
+    from py4j.protocol import Py4JJavaError
+    from pyspark.errors import PySparkException
+
+    try:
+        files = landing_files(landing_dir, entity)
+        landed = _landed(spark, files, entity).localCheckpoint()
+    except (LandingRefused, PySparkException, Py4JJavaError) as error:
+        _refuse(spark, entity, loaded_at, {}, (0, 0), str(error).splitlines()[0])
+    landed.createOrReplaceTempView("landed")
+    _landed_files(spark, files).createOrReplaceTempView("landed_files")
+    clock = spark.createDataFrame([(loaded_at,)], "loaded_at TIMESTAMP_NTZ")
+    clock.createOrReplaceTempView("load_clock")
+    return landed, {str(f.path): f.rows for f in files}
+
+
+def _landed(spark: SparkSession, files: list[LandingFile], entity: Entity) -> DataFrame:
+    """Every row of ``files``: the spec's columns, the file's index and the row's place in
+    it, and the text cleaned and its repairs listed by :func:`cleaned`."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import from_arrow_type
+    from pyspark.sql.types import StructField, StructType
+
+    types = _column_types(files, entity)
+    frames = [
+        spark.read.option("parquet.page.verify-checksum.enabled", "true")
+        .parquet(str(file.path))
+        .select(
+            *(F.col(f"`{c}`").cast(from_arrow_type(t, True)).alias(c) for c, t in types.items()),
+            F.lit(index).cast("int").alias(FILE_COLUMN),
+            F.col("_metadata.row_index").alias(ROW_COLUMN),
+        )
+        for index, file in enumerate(files)
+    ]
+    read = reduce(lambda a, b: a.unionByName(b), frames)
+    repairs = StructField(REPAIRS_COLUMN, from_arrow_type(pa.list_(_repair_type()), True))
+    return read.mapInArrow(_clean_batches, StructType([*read.schema.fields, repairs]))
+
+
+def _column_types(files: list[LandingFile], entity: Entity) -> dict[str, pa.DataType]:
+    """Each spec column's Arrow type as the files hold it (DuckDB's landed schema)."""
+    from segmentation.landing.files import landed_schema
+
+    schema = landed_schema(files, entity)
+    return {c: schema.field(c).type for c in entity.columns}
+
+
+def _repair_type() -> pa.DataType:
+    from segmentation.landing.files import REPAIR
+
+    return REPAIR
+
+
+def _clean_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Spark's batches with their text cleaned and a ``_repairs`` column (in a worker)."""
+    for batch in batches:
+        arrays, repairs = cleaned(batch, batch.schema)
+        bookkeeping = [batch.column(FILE_COLUMN), batch.column(ROW_COLUMN), repairs]
+        names = [*(f.name for f in batch.schema), REPAIRS_COLUMN]
+        yield pa.RecordBatch.from_arrays([*arrays, *bookkeeping], names=names)
+
+
+def _landed_files(spark: SparkSession, files: list[LandingFile]) -> DataFrame:
+    rows = [(index, str(file.path)) for index, file in enumerate(files)]
+    return spark.createDataFrame(rows, f"{FILE_COLUMN} INT, path STRING")
+
+
+def _sql(spark: SparkSession, sql: str) -> DataFrame:
+    return spark.sql(render(sql, "spark"))
+
+
+def _materialize(spark: SparkSession, view: str, sql: str) -> DataFrame:
+    """A rule statement's rows, computed once and named ``view`` for the next statements."""
+    frame = _sql(spark, sql).localCheckpoint()
+    frame.createOrReplaceTempView(view)
+    return frame
+
+
+def _weigh(spark, entity: Entity, loaded_at, files: dict, counts: tuple, policy: LoadPolicy):
+    """Refuse a load that would replace a good table with a broken one."""
+    landed, rejected = counts
+    reason = refusal_reason(entity, landed, rejected, last_good_rows(spark, entity), policy)
+    if reason is not None:
+        top_rules = [tuple(r) for r in _sql(spark, rules.rejected_by_rule_select()).collect()]
+        _refuse(spark, entity, loaded_at, files, counts, reason, top_rules)
+
+
+def _refuse(spark, entity: Entity, loaded_at, files, counts, reason: str, top_rules=()):
+    message = refusal_message(entity, reason, top_rules)
+    _log(spark, entity, loaded_at, files, counts, "refused", message, 0)
+    raise LoadRefused(message)
+
+
+def _log(spark, entity: Entity, loaded_at, files, counts, status, message, repaired: int):
+    """One row of the load log, as DuckDB's loader writes it."""
+    landed, rejected = counts
+    row = (entity.name, loaded_at, landed, landed - rejected, rejected, repaired, status,
+           json.dumps(files or {}), message)  # fmt: skip
+    spark.createDataFrame([row], LOAD_LOG_DDL).write.insertInto(LOAD_LOG)
+
+
+def _replace(spark: SparkSession, entity: Entity, clean: DataFrame, quarantined: DataFrame):
+    """Write the new clean table and quarantine, then switch both tables to them."""
+    others = spark.table(QUARANTINE).where(f"entity <> {rules.literal(entity.name)}")
+    new_quarantine = others.unionByName(quarantined.selectExpr(*_quarantine_casts()))
+    written = {}
+    try:
+        for table, frame in ((entity.relation, clean), (QUARANTINE, new_quarantine)):
+            written[table] = _new_location(spark, table)
+            frame.write.parquet(written[table])
+    except Exception:
+        for location in written.values():
+            _delete(spark, location)
+        raise
+    old = [_switch(spark, table, location, frame) for table, location, frame in (
+        (entity.relation, written[entity.relation], clean),
+        (QUARANTINE, written[QUARANTINE], new_quarantine),
+    )]  # fmt: skip
+    for location in old:
+        if location:
+            _delete(spark, location)
+
+
+def _quarantine_casts() -> list[str]:
+    types = [part.strip().split(" ") for part in QUARANTINE_DDL.split(",")]
+    return [f"CAST({name} AS {kind}) AS {name}" for name, kind in types]
+
+
+def _new_location(spark: SparkSession, table: str) -> str:
+    """A directory no table uses yet, beside the raw database's other tables."""
+    database = spark.catalog.getDatabase(RAW_SCHEMA).locationUri.rstrip("/")
+    return f"{database}/{table.split('.')[-1]}__{uuid.uuid4().hex}"
+
+
+def _switch(spark: SparkSession, table: str, location: str, frame: DataFrame) -> str | None:
+    """Point ``table`` at ``location`` (creating it there the first time); its old one."""
+    if not spark.catalog.tableExists(table):
+        columns = ", ".join(f"`{f.name}` {f.dataType.simpleString()}" for f in frame.schema)
+        spark.sql(f"CREATE TABLE {table} ({columns}) USING parquet LOCATION '{location}'")
+        return None
+    old = _location(spark, table)
+    spark.sql(f"ALTER TABLE {table} SET LOCATION '{location}'")
+    spark.catalog.refreshTable(table)
+    ours = old.rsplit("/", 1)[-1].startswith(f"{table.split('.')[-1]}__")
+    return old if ours and old != location else None
+
+
+def _location(spark: SparkSession, table: str) -> str:
+    rows = spark.sql(f"DESCRIBE TABLE EXTENDED {table}").collect()
+    return next(r.data_type for r in rows if r.col_name == "Location")
+
+
+def _delete(spark: SparkSession, location: str) -> None:
+    """Delete a directory a load wrote (through Hadoop, whatever the file system)."""
+    jvm = spark.sparkContext._jvm
+    path = jvm.org.apache.hadoop.fs.Path(location)
+    path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).delete(path, True)
+
+
+def _result(entity: Entity, counts: tuple[int, int], quarantined: DataFrame) -> LoadResult:
+    landed, rejected = counts
+    by_rule = quarantined.groupBy("action", "rule").count().collect()
+    return LoadResult(
+        entity=entity.name,
+        table=entity.relation,
+        landed_rows=landed,
+        loaded_rows=landed - rejected,
+        rejected={r["rule"]: r["count"] for r in by_rule if r["action"] == REJECTED},
+        repaired={r["rule"]: r["count"] for r in by_rule if r["action"] == REPAIRED},
+    )

@@ -22,10 +22,17 @@ Spark, each time keeping DuckDB's meaning:
   names DuckDB knows (:func:`known_time_zones`) are inlined, so both engines know the
   same zones.
 * ``to_json``: Spark leaves NULL fields out unless told ``ignoreNullFields=false``.
+* ``lower``: Java lower-cases U+0130 (İ) to two characters where DuckDB maps one
+  character to one (:data:`segmentation.text.SIMPLE_LOWER`); Spark's argument is first
+  given DuckDB's mapping of those characters.
+* ``CAST(v AS VARCHAR)`` of a double: Java writes ``1.0E17`` where DuckDB writes
+  ``1e+17``; a double is written by :func:`double_text` instead (a Spark UDF named
+  :data:`DOUBLE_TEXT`, which the Spark loader registers).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cache
 
@@ -35,7 +42,7 @@ from sqlglot import exp
 from segmentation.landing.files import FILE_COLUMN, REPAIRS_COLUMN, ROW_COLUMN
 from segmentation.landing.sources import Entity, Reference
 from segmentation.landing.sources import entity as entity_spec
-from segmentation.text import WHITESPACE
+from segmentation.text import SIMPLE_LOWER, WHITESPACE
 
 REJECTED = "rejected"
 REPAIRED = "repaired"
@@ -45,6 +52,9 @@ ENGINES = ("duckdb", "spark")
 _ROW = f"USING ({FILE_COLUMN}, {ROW_COLUMN})"
 _KEPT = f"landed l ANTI JOIN verdicts v {_ROW}"
 _ZONES = "pg_timezone_names"
+
+DOUBLE_TEXT = "duckdb_double_text"
+"""The Spark function writing a double as DuckDB does (:func:`double_text`)."""
 
 QUARANTINE_COLUMNS = (
     "entity", "record_key", "cid", "action", "rule", "column_name", "rejected_value",
@@ -321,11 +331,47 @@ def _for_spark(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.In) and _reads_zones(node.args.get("query")):
         zones = [exp.Literal.string(name) for name in known_time_zones()]
         return exp.In(this=node.this, expressions=zones)
+    if isinstance(node, exp.Lower):
+        return exp.Lower(this=_simply_lowered(node.this))
+    if isinstance(node, exp.Cast) and node.to.is_type(*exp.DataType.TEXT_TYPES):
+        return _text_for_spark(node.this)
     if isinstance(node, exp.Anonymous) and node.name.lower() == "to_json":
         keep_nulls = [exp.Literal.string("ignoreNullFields"), exp.Literal.string("false")]
         options = exp.Anonymous(this="map", expressions=keep_nulls)
         return exp.Anonymous(this="to_json", expressions=[*node.expressions, options])
     return node
+
+
+def _simply_lowered(value: exp.Expression) -> exp.Expression:
+    """``value`` with each character Java lower-cases unlike DuckDB replaced as DuckDB
+    lower-cases it."""
+    for upper, lower in SIMPLE_LOWER.items():
+        value = exp.Anonymous(
+            this="replace",
+            expressions=[value, exp.Literal.string(upper), exp.Literal.string(lower)],
+        )
+    return value
+
+
+def _text_for_spark(value: exp.Expression) -> exp.Expression:
+    """``CAST(value AS STRING)``, but a double written by :data:`DOUBLE_TEXT`."""
+    is_double = exp.EQ(
+        this=exp.Anonymous(this="typeof", expressions=[value.copy()]),
+        expression=exp.Literal.string("double"),
+    )
+    as_double = exp.Anonymous(this=DOUBLE_TEXT, expressions=[value.copy()])
+    as_text = exp.Cast(this=value, to=exp.DataType.build("STRING"))
+    return exp.Case(ifs=[exp.If(this=is_double, true=as_double)], default=as_text)
+
+
+def double_text(value: object) -> str | None:
+    """A double as DuckDB casts it to text (Python's ``repr``: ``1e+17``, ``0.125``, but
+    ``-nan`` for a NaN with its sign bit set); None for anything else."""
+    if not isinstance(value, float):
+        return None
+    if math.isnan(value):
+        return "-nan" if math.copysign(1.0, value) < 0 else "nan"
+    return repr(value)
 
 
 def _reads_zones(query: exp.Expression | None) -> bool:

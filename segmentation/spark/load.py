@@ -98,6 +98,7 @@ def load_entity(
     :func:`segmentation.landing.load.load_entity` does on DuckDB (same arguments, same
     rules, same :class:`LoadRefused`)."""
     ensure_schema(spark)
+    spark.udf.register(rules.DOUBLE_TEXT, rules.double_text, "string")
     try:
         landed, files = _land(spark, entity, landing_dir, loaded_at)
         judged_and_verdicts = [

@@ -20,8 +20,10 @@ A load is **refused** (:class:`LoadRefused`), and the last good table stays, whe
 export is empty where that cannot be right, unreadable, of another schema, or would
 reject or lose most of the table's rows (:class:`LoadPolicy`).
 
-Identifiers in the SQL come only from the entity specs in :mod:`segmentation.landing.sources`;
-the load time and names are bound as parameters.
+The rules themselves (which row is rejected, which value repaired, what quarantine
+keeps) are written once in :mod:`segmentation.landing.rules`, and are also what the Spark
+loader (:mod:`segmentation.spark.load`) runs. Identifiers in the SQL come only from the
+entity specs in :mod:`segmentation.landing.sources`; the load time is bound as a parameter.
 """
 
 from __future__ import annotations

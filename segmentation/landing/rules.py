@@ -26,8 +26,9 @@ Spark, each time keeping DuckDB's meaning:
   character to one (:data:`segmentation.text.SIMPLE_LOWER`); Spark's argument is first
   given DuckDB's mapping of those characters.
 * ``CAST(v AS VARCHAR)`` of a double: Java writes ``1.0E17`` where DuckDB writes
-  ``1e+17``; a double is written by :func:`double_text` instead (a Spark UDF named
-  :data:`DOUBLE_TEXT`, which the Spark loader registers).
+  ``1e+17``; a landed column the files hold as doubles is written by
+  :func:`double_text` instead (a Spark UDF named :data:`DOUBLE_TEXT`, which the Spark
+  loader registers).
 """
 
 from __future__ import annotations
@@ -309,18 +310,19 @@ def _column_value_case(entity: Entity, column_expr: str) -> str:
     return f"CASE {column_expr} {whens} END"
 
 
-def render(sql: str, engine: str) -> str:
+def render(sql: str, engine: str, doubles: frozenset[str] = frozenset()) -> str:
     """``sql`` (DuckDB's, as this module writes it) for ``engine``: as it is for DuckDB,
-    translated by sqlglot, and rewritten where sqlglot cannot, for Spark."""
+    translated by sqlglot, and rewritten where sqlglot cannot, for Spark. ``doubles``:
+    the landed columns the files hold as doubles (whose text Spark writes otherwise)."""
     if engine == "duckdb":
         return sql
     if engine != "spark":
         raise ValueError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
-    tree = sqlglot.parse_one(sql, read="duckdb").transform(_for_spark)
-    return tree.sql(dialect="spark")
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    return tree.transform(lambda node: _for_spark(node, doubles)).sql(dialect="spark")
 
 
-def _for_spark(node: exp.Expression) -> exp.Expression:
+def _for_spark(node: exp.Expression, doubles: frozenset[str]) -> exp.Expression:
     """One node of DuckDB's tree as Spark must read it (see the module docstring)."""
     if isinstance(node, exp.RegexpFullMatch):
         pattern = node.expression
@@ -333,8 +335,13 @@ def _for_spark(node: exp.Expression) -> exp.Expression:
         return exp.In(this=node.this, expressions=zones)
     if isinstance(node, exp.Lower):
         return exp.Lower(this=_simply_lowered(node.this))
-    if isinstance(node, exp.Cast) and node.to.is_type(*exp.DataType.TEXT_TYPES):
-        return _text_for_spark(node.this)
+    if (
+        isinstance(node, exp.Cast)
+        and node.to.is_type(*exp.DataType.TEXT_TYPES)
+        and isinstance(node.this, exp.Column)
+        and node.this.name in doubles
+    ):
+        return exp.Anonymous(this=DOUBLE_TEXT, expressions=[node.this])
     if isinstance(node, exp.Anonymous) and node.name.lower() == "to_json":
         keep_nulls = [exp.Literal.string("ignoreNullFields"), exp.Literal.string("false")]
         options = exp.Anonymous(this="map", expressions=keep_nulls)
@@ -351,17 +358,6 @@ def _simply_lowered(value: exp.Expression) -> exp.Expression:
             expressions=[value, exp.Literal.string(upper), exp.Literal.string(lower)],
         )
     return value
-
-
-def _text_for_spark(value: exp.Expression) -> exp.Expression:
-    """``CAST(value AS STRING)``, but a double written by :data:`DOUBLE_TEXT`."""
-    is_double = exp.EQ(
-        this=exp.Anonymous(this="typeof", expressions=[value.copy()]),
-        expression=exp.Literal.string("double"),
-    )
-    as_double = exp.Anonymous(this=DOUBLE_TEXT, expressions=[value.copy()])
-    as_text = exp.Cast(this=value, to=exp.DataType.build("STRING"))
-    return exp.Case(ifs=[exp.If(this=is_double, true=as_double)], default=as_text)
 
 
 def double_text(value: object) -> str | None:

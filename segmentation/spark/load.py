@@ -64,11 +64,19 @@ LOAD_LOG_DDL = (
     "entity STRING, loaded_at TIMESTAMP_NTZ, landed_rows BIGINT, loaded_rows BIGINT, "
     "rejected_rows BIGINT, repaired_values BIGINT, status STRING, files STRING, message STRING"
 )
-_VIEWS = ("landed", "landed_files", "load_clock", "judged", "verdicts", "fixed")
+_VIEWS = ("landed", "landed_files", "load_clock", "judged", "verdicts", "fixed", "quarantined")
+
+
+_ENSURED: set[tuple[int, str]] = set()
+"""The (session, warehouse) pairs whose raw tables this process has made sure of."""
 
 
 def ensure_schema(spark: SparkSession) -> None:
-    """Create the raw database, the quarantine table and the load log if they are missing."""
+    """Create the raw database, the quarantine table and the load log if they are missing
+    (asked of the metastore once per session)."""
+    ensured = (id(spark), spark.conf.get("spark.sql.warehouse.dir"))
+    if ensured in _ENSURED:
+        return
     spark.sql(f"CREATE DATABASE IF NOT EXISTS {RAW_SCHEMA}")
     for table, ddl in ((QUARANTINE, QUARANTINE_DDL), (LOAD_LOG, LOAD_LOG_DDL)):
         if not spark.catalog.tableExists(table):
@@ -76,6 +84,7 @@ def ensure_schema(spark: SparkSession) -> None:
                 f"CREATE TABLE {table} ({ddl}) USING parquet "
                 f"LOCATION '{_new_location(spark, table)}'"
             )
+    _ENSURED.add(ensured)
 
 
 def last_good_rows(spark: SparkSession, entity: Entity) -> int:
@@ -99,44 +108,47 @@ def load_entity(
     rules, same :class:`LoadRefused`)."""
     ensure_schema(spark)
     spark.udf.register(rules.DOUBLE_TEXT, rules.double_text, "string")
+    cached: list[DataFrame] = []
     try:
-        landed, files = _land(spark, entity, landing_dir, loaded_at)
-        judged_and_verdicts = [
-            _materialize(spark, "judged", rules.judged_select(entity)),
-            _materialize(spark, "verdicts", rules.verdicts_select(entity)),
-        ]
-        counts = (landed.count(), judged_and_verdicts[1].count())
+        files, landed_rows = _land(spark, entity, landing_dir, loaded_at, cached)
+        _materialize(spark, "judged", rules.judged_select(entity), cached)
+        counts = (landed_rows, _materialize(spark, "verdicts", rules.verdicts_select(entity),
+                                            cached).count())  # fmt: skip
         _weigh(spark, entity, loaded_at, files, counts, policy or LoadPolicy())
-        _materialize(spark, "fixed", rules.fixed_select(entity))
-        clean = _sql(spark, rules.clean_select(entity))
-        quarantined = _sql(spark, rules.quarantine_select(entity)).localCheckpoint()
-        _replace(spark, entity, clean, quarantined)
-        repaired = quarantined.where(f"action = '{REPAIRED}'").count()
-        _log(spark, entity, loaded_at, files, counts, "loaded", None, repaired)
-        return _result(entity, counts, quarantined)
+        _materialize(spark, "fixed", rules.fixed_select(entity), cached)
+        quarantine = rules.quarantine_select(entity)
+        quarantined = _materialize(spark, "quarantined", quarantine, cached, _doubles(spark))
+        result = _result(entity, counts, quarantined)
+        _replace(spark, entity, _sql(spark, rules.clean_select(entity)), quarantined)
+        _log(spark, entity, loaded_at, files, counts, "loaded", None, sum(result.repaired.values()))
+        return result
     finally:
+        for frame in cached:
+            frame.unpersist()
         for view in _VIEWS:
             spark.catalog.dropTempView(view)
 
 
 def _land(
-    spark: SparkSession, entity: Entity, landing_dir: Path, loaded_at: datetime
-) -> tuple[DataFrame, dict[str, int]]:
-    """The ``landed``, ``landed_files`` and ``load_clock`` views; refused as DuckDB's
-    loader refuses files it cannot read."""
+    spark: SparkSession, entity: Entity, landing_dir: Path, loaded_at: datetime, cached: list
+) -> tuple[dict[str, int], int]:
+    """The ``landed``, ``landed_files`` and ``load_clock`` views, the rows of each file and
+    the rows landed; refused as DuckDB's loader refuses files it cannot read."""
     from py4j.protocol import Py4JJavaError
     from pyspark.errors import PySparkException
 
     try:
         files = landing_files(landing_dir, entity)
-        landed = _landed(spark, files, entity).localCheckpoint()
+        landed = _landed(spark, files, entity).cache()
+        cached.append(landed)
+        landed_rows = landed.count()  # reads every file now: a damaged page fails here
     except (LandingRefused, PySparkException, Py4JJavaError) as error:
         _refuse(spark, entity, loaded_at, {}, (0, 0), str(error).splitlines()[0])
     landed.createOrReplaceTempView("landed")
     _landed_files(spark, files).createOrReplaceTempView("landed_files")
     clock = spark.createDataFrame([(loaded_at,)], "loaded_at TIMESTAMP_NTZ")
     clock.createOrReplaceTempView("load_clock")
-    return landed, {str(f.path): f.rows for f in files}
+    return {str(f.path): f.rows for f in files}, landed_rows
 
 
 def _landed(spark: SparkSession, files: list[LandingFile], entity: Entity) -> DataFrame:
@@ -185,18 +197,29 @@ def _clean_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch
         yield pa.RecordBatch.from_arrays([*arrays, *bookkeeping], names=names)
 
 
+def _doubles(spark: SparkSession) -> frozenset[str]:
+    """The landed columns the files hold as doubles."""
+    from pyspark.sql.types import DoubleType
+
+    fields = spark.table("landed").schema.fields
+    return frozenset(f.name for f in fields if isinstance(f.dataType, DoubleType))
+
+
 def _landed_files(spark: SparkSession, files: list[LandingFile]) -> DataFrame:
     rows = [(index, str(file.path)) for index, file in enumerate(files)]
     return spark.createDataFrame(rows, f"{FILE_COLUMN} INT, path STRING")
 
 
-def _sql(spark: SparkSession, sql: str) -> DataFrame:
-    return spark.sql(render(sql, "spark"))
+def _sql(spark: SparkSession, sql: str, doubles: frozenset[str] = frozenset()) -> DataFrame:
+    return spark.sql(render(sql, "spark", doubles))
 
 
-def _materialize(spark: SparkSession, view: str, sql: str) -> DataFrame:
-    """A rule statement's rows, computed once and named ``view`` for the next statements."""
-    frame = _sql(spark, sql).localCheckpoint()
+def _materialize(
+    spark: SparkSession, view: str, sql: str, cached: list, doubles: frozenset[str] = frozenset()
+) -> DataFrame:
+    """A rule statement's rows, kept once computed, named ``view`` for the next ones."""
+    frame = _sql(spark, sql, doubles).cache()
+    cached.append(frame)
     frame.createOrReplaceTempView(view)
     return frame
 

@@ -4,8 +4,9 @@ The same load as :mod:`segmentation.landing.load`, step for step, on Spark: the 
 checked by :func:`~segmentation.landing.files.landing_files`, read by Spark, and their
 text made clean by :func:`~segmentation.landing.files.cleaned` (in Python workers); every
 row is judged and repaired by the statements of :mod:`segmentation.landing.rules`,
-rendered for Spark; the load is weighed by the same :class:`LoadPolicy`; and the clean
-table, ``raw.quarantine`` and ``raw.load_log`` get the columns and values DuckDB's have.
+rendered for Spark by :mod:`segmentation.spark.render`; the load is weighed by the same
+:class:`LoadPolicy`; and the clean table, ``raw.quarantine`` and ``raw.load_log`` get the
+columns and values DuckDB's have.
 
 Spark's Parquet tables have no transactions. A load therefore writes its clean table
 and the whole new quarantine table to new directories first, and only then switches
@@ -49,8 +50,9 @@ from segmentation.landing.load import (
     refusal_message,
     refusal_reason,
 )
-from segmentation.landing.rules import REJECTED, REPAIRED, render
+from segmentation.landing.rules import REJECTED, REPAIRED
 from segmentation.landing.sources import RAW_SCHEMA, Entity
+from segmentation.spark.render import DOUBLE_TEXT, double_text, render
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -107,7 +109,7 @@ def load_entity(
     :func:`segmentation.landing.load.load_entity` does on DuckDB (same arguments, same
     rules, same :class:`LoadRefused`)."""
     ensure_schema(spark)
-    spark.udf.register(rules.DOUBLE_TEXT, rules.double_text, "string")
+    spark.udf.register(DOUBLE_TEXT, double_text, "string")
     cached: list[DataFrame] = []
     try:
         files, landed_rows = _land(spark, entity, landing_dir, loaded_at, cached)
@@ -211,7 +213,7 @@ def _landed_files(spark: SparkSession, files: list[LandingFile]) -> DataFrame:
 
 
 def _sql(spark: SparkSession, sql: str, doubles: frozenset[str] = frozenset()) -> DataFrame:
-    return spark.sql(render(sql, "spark", doubles))
+    return spark.sql(render(sql, doubles))
 
 
 def _materialize(

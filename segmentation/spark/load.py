@@ -114,8 +114,8 @@ def load_entity(
     try:
         files, landed_rows = _land(spark, entity, landing_dir, loaded_at, cached)
         _materialize(spark, "judged", rules.judged_select(entity), cached)
-        counts = (landed_rows, _materialize(spark, "verdicts", rules.verdicts_select(entity),
-                                            cached).count())  # fmt: skip
+        verdicts = _materialize(spark, "verdicts", rules.verdicts_select(entity), cached)
+        counts = (landed_rows, verdicts.count())
         _weigh(spark, entity, loaded_at, files, counts, policy or LoadPolicy())
         _materialize(spark, "fixed", rules.fixed_select(entity), cached)
         quarantine = rules.quarantine_select(entity)
@@ -136,21 +136,25 @@ def _land(
 ) -> tuple[dict[str, int], int]:
     """The ``landed``, ``landed_files`` and ``load_clock`` views, the rows of each file and
     the rows landed; refused as DuckDB's loader refuses files it cannot read."""
-    from py4j.protocol import Py4JJavaError
-    from pyspark.errors import PySparkException
-
     try:
         files = landing_files(landing_dir, entity)
         landed = _landed(spark, files, entity).cache()
         cached.append(landed)
         landed_rows = landed.count()  # reads every file now: a damaged page fails here
-    except (LandingRefused, PySparkException, Py4JJavaError) as error:
+    except Exception as error:
+        if not isinstance(error, LandingRefused) and not _from_spark(error):
+            raise
         _refuse(spark, entity, loaded_at, {}, (0, 0), str(error).splitlines()[0])
     landed.createOrReplaceTempView("landed")
     _landed_files(spark, files).createOrReplaceTempView("landed_files")
     clock = spark.createDataFrame([(loaded_at,)], "loaded_at TIMESTAMP_NTZ")
     clock.createOrReplaceTempView("load_clock")
     return {str(f.path): f.rows for f in files}, landed_rows
+
+
+def _from_spark(error: Exception) -> bool:
+    """Whether Spark (or the JVM under it) raised ``error``: a file Spark cannot read."""
+    return type(error).__module__.split(".")[0] in ("pyspark", "py4j")
 
 
 def _landed(spark: SparkSession, files: list[LandingFile], entity: Entity) -> DataFrame:

@@ -35,6 +35,9 @@ from tests.helpers import (
 from tools.synthetic.generator import generate
 
 LOADED_AT = datetime(2026, 11, 25)
+EDGE_LOADED_AT = datetime(2026, 3, 2)
+"""The edge cases load first, at an earlier time: the last good load is then the
+generated one, whatever order the log's rows are read in."""
 TABLES = [e.relation for e in ENTITIES] + [QUARANTINE]
 SPARK_TYPES = {
     "VARCHAR": "string", "TIMESTAMP": "timestamp_ntz", "DATE": "date", "BOOLEAN": "boolean",
@@ -140,11 +143,11 @@ def write_edge_landing(landing: Path) -> None:
     pq.write_table(second, landing / "contacts" / "part-1.parquet", write_page_checksum=True)
 
 
-def spark_load_all(spark, landing: Path, policy: LoadPolicy | None = None) -> dict:
+def spark_load_all(spark, landing: Path, loaded_at: datetime, policy: LoadPolicy | None) -> dict:
     """Every entity loaded by the Spark loader, in dependency order."""
     from segmentation.spark.load import load_entity
 
-    return {e.name: load_entity(spark, e, landing, LOADED_AT, policy) for e in ENTITIES}
+    return {e.name: load_entity(spark, e, landing, loaded_at, policy) for e in ENTITIES}
 
 
 # -- comparing the engines' tables ----------------------------------------------------
@@ -224,14 +227,17 @@ def loads(spark, tmp_path_factory: pytest.TempPathFactory) -> dict:
     this order: a small export after a large one would be refused as a loss)."""
     work = tmp_path_factory.mktemp("spark_load")
     snapshots = {}
-    for name, policy in (("edge", LoadPolicy(max_loss=1.0)), ("generated", None)):
+    for name, loaded_at, policy in (
+        ("edge", EDGE_LOADED_AT, LoadPolicy(max_loss=1.0)),
+        ("generated", LOADED_AT, None),
+    ):
         landing = work / name
         if name == "edge":
             write_edge_landing(landing)
         else:
             generate(SMALL, landing)
-        duck = load_all(work / f"{name}.duckdb", landing, LOADED_AT, policy)
-        on_spark = spark_load_all(spark, landing, policy)
+        duck = load_all(work / f"{name}.duckdb", landing, loaded_at, policy)
+        on_spark = spark_load_all(spark, landing, loaded_at, policy)
         snapshots[name] = {
             "duckdb": duckdb_snapshot(work / f"{name}.duckdb", landing),
             "spark": spark_snapshot(spark, landing),

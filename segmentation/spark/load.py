@@ -22,6 +22,7 @@ other failing cast is a bug that should stop the load.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -144,7 +145,8 @@ def _land(
     except Exception as error:
         if not isinstance(error, LandingRefused) and not _from_spark(error):
             raise
-        _refuse(spark, entity, loaded_at, {}, (0, 0), str(error).splitlines()[0])
+        problem = str(error) if isinstance(error, LandingRefused) else _read_problem(error)
+        _refuse(spark, entity, loaded_at, {}, (0, 0), problem)
     landed.createOrReplaceTempView("landed")
     _landed_files(spark, files).createOrReplaceTempView("landed_files")
     clock = spark.createDataFrame([(loaded_at,)], "loaded_at TIMESTAMP_NTZ")
@@ -155,6 +157,17 @@ def _land(
 def _from_spark(error: Exception) -> bool:
     """Whether Spark (or the JVM under it) raised ``error``: a file Spark cannot read."""
     return type(error).__module__.split(".")[0] in ("pyspark", "py4j")
+
+
+def _read_problem(error: Exception) -> str:
+    """Spark's failure to read a landing file, said as DuckDB's loader says it: the file,
+    and the deepest cause Spark gives (a page's checksum, say)."""
+    text = str(error)
+    file = re.search(r"reading file (?:file:(?://)?)?(\S+?)\.?\s", text)
+    causes = re.findall(r"Caused by: [\w.$]+: (.+)", text)
+    cause = causes[-1] if causes else text.strip().splitlines()[0]
+    where = file.group(1) if file else "a landing file"
+    return f"{where} is damaged and is refused (Spark could not read it: {cause}); export it again"
 
 
 def _landed(spark: SparkSession, files: list[LandingFile], entity: Entity) -> DataFrame:
@@ -266,13 +279,10 @@ def _replace(spark: SparkSession, entity: Entity, clean: DataFrame, quarantined:
         for location in written.values():
             _delete(spark, location)
         raise
-    old = [_switch(spark, table, location, frame) for table, location, frame in (
-        (entity.relation, written[entity.relation], clean),
-        (QUARANTINE, written[QUARANTINE], new_quarantine),
-    )]  # fmt: skip
-    for location in old:
-        if location:
-            _delete(spark, location)
+    frames = {entity.relation: clean, QUARANTINE: new_quarantine}
+    old = [_switch(spark, table, written[table], frame) for table, frame in frames.items()]
+    for location in filter(None, old):
+        _delete(spark, location)
 
 
 def _quarantine_casts() -> list[str]:
@@ -287,16 +297,23 @@ def _new_location(spark: SparkSession, table: str) -> str:
 
 
 def _switch(spark: SparkSession, table: str, location: str, frame: DataFrame) -> str | None:
-    """Point ``table`` at ``location`` (creating it there the first time); its old one."""
-    if not spark.catalog.tableExists(table):
-        columns = ", ".join(f"`{f.name}` {f.dataType.simpleString()}" for f in frame.schema)
+    """Point ``table`` at ``location``, where ``frame`` was written; its old directory
+    when the loader made it (to delete). A table of another schema is made anew."""
+    columns = _columns(frame)
+    old = _location(spark, table) if spark.catalog.tableExists(table) else None
+    if old is not None and _columns(spark.table(table)) == columns:
+        spark.sql(f"ALTER TABLE {table} SET LOCATION '{location}'")
+        spark.catalog.refreshTable(table)
+    else:
+        spark.sql(f"DROP TABLE IF EXISTS {table}")  # external: its files stay
         spark.sql(f"CREATE TABLE {table} ({columns}) USING parquet LOCATION '{location}'")
-        return None
-    old = _location(spark, table)
-    spark.sql(f"ALTER TABLE {table} SET LOCATION '{location}'")
-    spark.catalog.refreshTable(table)
-    ours = old.rsplit("/", 1)[-1].startswith(f"{table.split('.')[-1]}__")
+    ours = old is not None and old.rsplit("/", 1)[-1].startswith(f"{table.split('.')[-1]}__")
     return old if ours and old != location else None
+
+
+def _columns(frame: DataFrame) -> str:
+    """The columns of ``frame`` as a table's DDL declares them (nullability aside)."""
+    return ", ".join(f"`{f.name}` {f.dataType.simpleString()}" for f in frame.schema)
 
 
 def _location(spark: SparkSession, table: str) -> str:

@@ -9,6 +9,7 @@ rows column for column, the load logs count for count.
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -32,6 +33,7 @@ from tests.helpers import (
     tenant,
     write_landing,
 )
+from tests.integration.test_load_fidelity import flip_a_data_byte
 from tools.synthetic.generator import generate
 
 LOADED_AT = datetime(2026, 11, 25)
@@ -301,3 +303,31 @@ def test_an_empty_export_leaves_spark_s_last_good_table(loads, spark) -> None:
         f"SELECT status FROM {LOAD_LOG} WHERE entity = 'contacts' ORDER BY loaded_at, status"
     ).collect()
     assert [s for (s,) in statuses][-1] == "refused"
+
+
+def test_a_damaged_page_is_refused_naming_the_file(loads, spark) -> None:
+    from segmentation.spark.load import load_entity
+
+    orders = entity("orders")
+    before = spark.table(orders.relation).count()
+    damaged = loads["work"] / "damaged" / "orders"
+    shutil.copytree(loads["work"] / "generated" / "orders", damaged)
+    path = sorted(damaged.glob("*.parquet"))[0]
+    flip_a_data_byte(path)
+    with pytest.raises(LoadRefused, match=f"{path} is damaged"):
+        load_entity(spark, orders, damaged.parent, LOADED_AT)
+    assert spark.table(orders.relation).count() == before
+
+
+def test_a_rerun_changes_nothing_and_leaves_one_directory_per_table(loads, spark) -> None:
+    from segmentation.spark.load import load_entity
+
+    contacts = entity("contacts")
+    before = spark_snapshot(spark, loads["work"] / "generated")
+    load_entity(spark, contacts, loads["work"] / "generated", LOADED_AT)
+    after = spark_snapshot(spark, loads["work"] / "generated")
+    assert after[contacts.relation] == before[contacts.relation]
+    assert after[QUARANTINE] == before[QUARANTINE]
+    database = Path(spark.catalog.getDatabase("raw").locationUri.removeprefix("file:"))
+    folders = [p.name.split("__")[0] for p in database.iterdir()]
+    assert sorted(folders) == sorted(t.split(".")[1] for t in [*TABLES, LOAD_LOG])

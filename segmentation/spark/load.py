@@ -35,11 +35,13 @@ import pyarrow as pa
 from segmentation.landing import rules
 from segmentation.landing.files import (
     FILE_COLUMN,
+    REPAIR,
     REPAIRS_COLUMN,
     ROW_COLUMN,
     LandingFile,
     LandingRefused,
     cleaned,
+    landed_schema,
     landing_files,
 )
 from segmentation.landing.load import (
@@ -52,7 +54,7 @@ from segmentation.landing.load import (
     refusal_reason,
 )
 from segmentation.landing.rules import REJECTED, REPAIRED
-from segmentation.landing.sources import RAW_SCHEMA, Entity
+from segmentation.landing.sources import RAW_SCHEMA, Entity, arrow_schema
 from segmentation.spark.render import DOUBLE_TEXT, double_text, render
 
 if TYPE_CHECKING:
@@ -166,45 +168,55 @@ def _read_problem(error: Exception) -> str:
     file = re.search(r"reading file (?:file:(?://)?)?(\S+?)\.?\s", text)
     causes = re.findall(r"Caused by: [\w.$]+: (.+)", text)
     cause = causes[-1] if causes else text.strip().splitlines()[0]
-    where = file.group(1) if file else "a landing file"
-    return f"{where} is damaged and is refused (Spark could not read it: {cause}); export it again"
+    if file is None:
+        return f"Spark could not read the export ({cause})"
+    path = file.group(1)
+    return f"{path} is damaged and is refused (Spark could not read it: {cause}); export it again"
 
 
 def _landed(spark: SparkSession, files: list[LandingFile], entity: Entity) -> DataFrame:
     """Every row of ``files``: the spec's columns, the file's index and the row's place in
     it, and the text cleaned and its repairs listed by :func:`cleaned`."""
-    from pyspark.sql import functions as F
     from pyspark.sql.pandas.types import from_arrow_type
     from pyspark.sql.types import StructField, StructType
 
     types = _column_types(files, entity)
-    frames = [
-        spark.read.option("parquet.page.verify-checksum.enabled", "true")
-        .parquet(str(file.path))
-        .select(
-            *(F.col(f"`{c}`").cast(from_arrow_type(t, True)).alias(c) for c, t in types.items()),
-            F.lit(index).cast("int").alias(FILE_COLUMN),
-            F.col("_metadata.row_index").alias(ROW_COLUMN),
-        )
-        for index, file in enumerate(files)
-    ]
+    frames = [_file_rows(spark, file, index, types) for index, file in enumerate(files)]
     read = reduce(lambda a, b: a.unionByName(b), frames)
-    repairs = StructField(REPAIRS_COLUMN, from_arrow_type(pa.list_(_repair_type()), True))
+    repairs = StructField(REPAIRS_COLUMN, from_arrow_type(pa.list_(REPAIR), True))
     return read.mapInArrow(_clean_batches, StructType([*read.schema.fields, repairs]))
 
 
+def _file_rows(
+    spark: SparkSession, file: LandingFile, index: int, types: dict[str, pa.DataType]
+) -> DataFrame:
+    """One file's rows, its columns typed as the landed rows are (a column the file types
+    as NULL, which Spark reads as integers, is NULL of that type), pages verified."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import from_arrow_type
+
+    columns = []
+    for column, kind in types.items():
+        value = (
+            F.lit(None)
+            if pa.types.is_null(file.schema.field(column).type)
+            else F.col(f"`{column}`")
+        )
+        columns.append(value.cast(from_arrow_type(kind, True)).alias(column))
+    rows = spark.read.option("parquet.page.verify-checksum.enabled", "true").parquet(str(file.path))
+    return rows.select(
+        *columns,
+        F.lit(index).cast("int").alias(FILE_COLUMN),
+        F.col("_metadata.row_index").alias(ROW_COLUMN),
+    )
+
+
 def _column_types(files: list[LandingFile], entity: Entity) -> dict[str, pa.DataType]:
-    """Each spec column's Arrow type as the files hold it (DuckDB's landed schema)."""
-    from segmentation.landing.files import landed_schema
-
-    schema = landed_schema(files, entity)
-    return {c: schema.field(c).type for c in entity.columns}
-
-
-def _repair_type() -> pa.DataType:
-    from segmentation.landing.files import REPAIR
-
-    return REPAIR
+    """Each spec column's Arrow type as the files hold it (DuckDB's landed schema); the
+    contract's type where every file types it NULL."""
+    landed, contract = landed_schema(files, entity), arrow_schema(entity)
+    kinds = {c: landed.field(c).type for c in entity.columns}
+    return {c: contract.field(c).type if pa.types.is_null(k) else k for c, k in kinds.items()}
 
 
 def _clean_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:

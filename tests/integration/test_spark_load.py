@@ -291,7 +291,7 @@ def test_the_generated_crm_loads_alike_on_both_engines(loads) -> None:
     assert sum(r.rejected_rows for r in duck.values()) > 0
 
 
-def test_the_comparison_catches_one_different_value(loads) -> None:
+def test_the_comparison_catches_one_different_value_or_type(loads) -> None:
     """Why: a comparison that cannot fail proves nothing."""
     expected = loads["generated"]["duckdb"]
     columns, rows = expected[entity("orders").relation]
@@ -300,6 +300,9 @@ def test_the_comparison_catches_one_different_value(loads) -> None:
     assert differences(expected, found) == [
         f"raw.crm_orders: only DuckDB has {[rows[0]]}, only Spark has {[changed[0]]}"
     ]
+    retyped = [(name, "string" if name == "amount" else kind) for name, kind in columns]
+    found = expected | {entity("orders").relation: (retyped, rows)}
+    assert differences(expected, found) == [f"raw.crm_orders: columns {columns} != {retyped}"]
 
 
 def test_an_empty_export_leaves_spark_s_last_good_table(loads, spark) -> None:

@@ -33,7 +33,7 @@ so do the zero-width joiners that scripts and emoji need."""
 
 _CONTROLS = re.compile("[" + "".join(f"\\U{a:08X}-\\U{b:08X}" for a, b in CONTROL_RANGES) + "]")
 
-_SIMPLE_LOWER = {"\u0130": "i"}
+SIMPLE_LOWER = {"\u0130": "i"}
 """Where Python's full lower-case mapping of one character differs from the simple,
 one-to-one mapping that SQL engines' ``lower()`` applies (U+0130 becomes ``i``)."""
 
@@ -70,7 +70,7 @@ def fold(value: str) -> str:
     >>> fold("  İstanbul ΟΔΟΣ\\xa0")
     'istanbul οδοσ'
     """
-    return "".join(_SIMPLE_LOWER.get(c) or c.lower() for c in value.strip(WHITESPACE))
+    return "".join(SIMPLE_LOWER.get(c) or c.lower() for c in value.strip(WHITESPACE))
 
 
 def is_blank(value: str) -> bool:

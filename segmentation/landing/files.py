@@ -173,6 +173,21 @@ def _batches(
 def _landed_batch(
     batch: pa.RecordBatch, file_index: int, offset: int, schema: pa.Schema
 ) -> pa.RecordBatch:
+    arrays, repairs = cleaned(batch, schema)
+    arrays += [
+        pa.array(np.full(batch.num_rows, file_index, dtype=np.int32)),
+        pa.array(np.arange(offset, offset + batch.num_rows), pa.int64()),
+        repairs,
+    ]
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def cleaned(batch: pa.RecordBatch, schema: pa.Schema) -> tuple[list[pa.Array], pa.Array]:
+    """The spec's columns of ``batch`` (those of ``schema`` but the bookkeeping), their
+    text made clean, then the repairs column listing each value changed.
+
+    Every engine's loader cleans its landed text with this function.
+    """
     arrays, repairs = [], defaultdict(list)
     for field in schema:
         if field.name in _BOOKKEEPING:
@@ -184,12 +199,7 @@ def _landed_batch(
             array = array.cast(_canonical(array.type))
             array = _normalized(_valid_utf8(array, field.name, repairs), field.name, repairs)
         arrays.append(array)
-    arrays += [
-        pa.array(np.full(batch.num_rows, file_index, dtype=np.int32)),
-        pa.array(np.arange(offset, offset + batch.num_rows), pa.int64()),
-        _repairs_array(repairs, batch.num_rows),
-    ]
-    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+    return arrays, _repairs_array(repairs, batch.num_rows)
 
 
 def _repairs_array(repairs: dict[int, list[dict]], rows: int) -> pa.Array:

@@ -20,8 +20,10 @@ A load is **refused** (:class:`LoadRefused`), and the last good table stays, whe
 export is empty where that cannot be right, unreadable, of another schema, or would
 reject or lose most of the table's rows (:class:`LoadPolicy`).
 
-Identifiers in the SQL come only from the entity specs in :mod:`segmentation.landing.sources`;
-the load time and names are bound as parameters.
+The rules themselves (which row is rejected, which value repaired, what quarantine
+keeps) are written once in :mod:`segmentation.landing.rules`, and are also what the Spark
+loader (:mod:`segmentation.spark.load`) runs. Identifiers in the SQL come only from the
+entity specs in :mod:`segmentation.landing.sources`; the load time is bound as a parameter.
 """
 
 from __future__ import annotations
@@ -32,27 +34,16 @@ from datetime import datetime
 
 import duckdb
 
-from segmentation.landing.files import (
-    FILE_COLUMN,
-    REPAIRS_COLUMN,
-    ROW_COLUMN,
-    LandingRefused,
-    landing_files,
-    stream,
-)
-from segmentation.landing.sources import RAW_SCHEMA, Entity, Reference
-from segmentation.landing.sources import entity as entity_spec
-from segmentation.text import WHITESPACE
+from segmentation.landing import rules
+from segmentation.landing.files import FILE_COLUMN, LandingRefused, landing_files, stream
+from segmentation.landing.rules import REJECTED, REPAIRED
+from segmentation.landing.rules import literal as literal  # callers import them from here
+from segmentation.landing.rules import quote as quote
+from segmentation.landing.sources import RAW_SCHEMA, Entity
 from segmentation.transactions import transaction
 
 QUARANTINE = f"{RAW_SCHEMA}.quarantine"
 LOAD_LOG = f"{RAW_SCHEMA}.load_log"
-
-REJECTED = "rejected"
-REPAIRED = "repaired"
-
-_ROW = f"USING ({FILE_COLUMN}, {ROW_COLUMN})"
-_KEPT = f"landed l ANTI JOIN verdicts v {_ROW}"
 
 
 class LoadRefused(RuntimeError):
@@ -83,23 +74,6 @@ class LoadResult:
     def rejected_rows(self) -> int:
         """Rows kept out of the clean table."""
         return sum(self.rejected.values())
-
-
-@dataclass(frozen=True)
-class _Rule:
-    condition: str
-    code: str
-    column: str
-
-
-def quote(identifier: str) -> str:
-    """Quote an identifier for DuckDB (identifiers come from specs, never from users)."""
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def literal(value: str) -> str:
-    """A SQL string literal of a spec constant."""
-    return "'" + value.replace("'", "''") + "'"
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -233,7 +207,7 @@ def load_entity(
         with transaction(con):
             con.execute(_clean_table_sql(entity))
             con.execute(f"DELETE FROM {QUARANTINE} WHERE entity = ?", [entity.name])
-            con.execute(_quarantine_sql(entity), [entity.name])
+            con.execute(_quarantine_sql(entity))
             _log(con, entity, loaded_at, counts, "loaded", None)
         return _result(con, entity)
     finally:
@@ -259,43 +233,54 @@ class _Counts:
         return cls(files, landed, rejected)
 
 
-def _weigh(con, entity: Entity, loaded_at: datetime, counts: _Counts, policy: LoadPolicy):
-    """Refuse a load that would replace a good table with a broken one."""
-    landed, rejected = counts.landed, counts.rejected
+def refusal_reason(
+    entity: Entity, landed: int, rejected: int, before: int, policy: LoadPolicy
+) -> str | None:
+    """Why a load of ``landed`` rows, ``rejected`` of them, must not replace a table whose
+    last good load kept ``before`` rows; None when it may."""
     kept = landed - rejected
-    good = last_good_load(con, entity)
-    before = good["loaded_rows"] if good else 0
-    reason = None
     if landed == 0 and (entity.required or before):
-        reason = (
+        return (
             f"the export has no rows, where the last good load kept {before:,}"
             if before
             else f"the export has no rows, and a CRM always has {entity.name}"
         )
-    elif landed and rejected > policy.max_loss * landed:
-        reason = (
+    if landed and rejected > policy.max_loss * landed:
+        return (
             f"{rejected:,} of its {landed:,} rows would be rejected "
             f"(more than {policy.max_loss:.0%})"
         )
-    elif before and kept < (1 - policy.max_loss) * before:
-        reason = (
+    if before and kept < (1 - policy.max_loss) * before:
+        return (
             f"the table would keep {kept:,} rows where the last good load kept {before:,} "
             f"(a loss of more than {policy.max_loss:.0%})"
         )
-    if reason is not None:
-        rules = con.execute(
-            "SELECT rule, rule_column, count(*) FROM verdicts GROUP BY ALL ORDER BY 3 DESC LIMIT 5"
-        ).fetchall()
-        detail = "".join(f"\n  {n:,} rows: {rule} ({column})" for rule, column, n in rules)
-        _refuse(con, entity, loaded_at, counts, reason + detail)
+    return None
 
 
-def _refuse(con, entity: Entity, loaded_at: datetime, counts: _Counts, reason: str):
-    message = (
-        f"load of {entity.name} refused, raw.{entity.table} is left as it was: {reason}\n"
-        "Fix the export (or raise SEGMENTATION_LOAD_MAX_LOSS if the change is real) and "
-        "run the day again."
+def refusal_message(entity: Entity, reason: str, top_rules: list[tuple] = ()) -> str:
+    """What a refused load says: why, the rules that rejected most (rule, column, rows),
+    and what to do."""
+    detail = "".join(f"\n  {n:,} rows: {rule} ({column})" for rule, column, n in top_rules)
+    return (
+        f"load of {entity.name} refused, raw.{entity.table} is left as it was: {reason}"
+        f"{detail}\nFix the export (or raise SEGMENTATION_LOAD_MAX_LOSS if the change is real) "
+        "and run the day again."
     )
+
+
+def _weigh(con, entity: Entity, loaded_at: datetime, counts: _Counts, policy: LoadPolicy):
+    """Refuse a load that would replace a good table with a broken one."""
+    good = last_good_load(con, entity)
+    before = good["loaded_rows"] if good else 0
+    reason = refusal_reason(entity, counts.landed, counts.rejected, before, policy)
+    if reason is not None:
+        top_rules = con.execute(rules.rejected_by_rule_select()).fetchall()
+        _refuse(con, entity, loaded_at, counts, reason, top_rules)
+
+
+def _refuse(con, entity: Entity, loaded_at, counts: _Counts, reason: str, top_rules=()):
+    message = refusal_message(entity, reason, top_rules)
     _log(con, entity, loaded_at, counts, "refused", message)
     raise LoadRefused(message)
 
@@ -326,205 +311,24 @@ def _log(con, entity: Entity, loaded_at, counts: _Counts, status: str, message: 
     )
 
 
-def _typed(entity: Entity, column: str) -> str:
-    """A landed column cast to its type (text is already clean: :mod:`.landed`)."""
-    kind = entity.columns[column]
-    return f"l.{quote(column)}" if kind == "VARCHAR" else f"TRY_CAST(l.{quote(column)} AS {kind})"
-
-
-def _reference_rules(entity: Entity) -> tuple[list[str], list[_Rule]]:
-    joins, rules = [], []
-    for i, ref in enumerate(entity.references):
-        alias = f"ref{i}"
-        joins.append(_reference_join(ref, alias))
-        col = f"l.{quote(ref.column)}"
-        noun = _reference_noun(ref)
-        rules.append(_Rule(f"{col} IS NULL", "missing_reference", ref.column))
-        rules.append(_Rule(f"{alias}.parent_key IS NULL", f"unknown_{noun}", ref.column))
-        if ref.column != "cid":
-            rules.append(_Rule(f"{alias}.parent_cid <> l.cid", f"cross_tenant_{noun}", ref.column))
-    return joins, rules
-
-
-def _reference_noun(ref: Reference) -> str:
-    return "tenant" if ref.column == "cid" else ref.column.removesuffix("_id")
-
-
-def _reference_join(ref: Reference, alias: str) -> str:
-    parent = entity_spec(ref.parent).relation
-    return (
-        f"LEFT JOIN (SELECT {quote(ref.parent_column)} AS parent_key, cid AS parent_cid "
-        f"FROM {parent}) {alias} ON {alias}.parent_key = l.{quote(ref.column)}"
-    )
-
-
-def _row_rules(entity: Entity) -> tuple[list[str], list[_Rule]]:
-    """Rules that reject a row, in the order a row is judged: the first it breaks wins."""
-    rules = [_Rule(f"{_typed(entity, k)} IS NULL", "missing_key", k) for k in entity.key]
-    for column, kind in entity.columns.items():
-        if kind != "VARCHAR":  # text always is text
-            typed = f"l.{quote(column)} IS NOT NULL AND {_typed(entity, column)} IS NULL"
-            rules.append(_Rule(typed, "invalid_type", column))
-    joins, reference_rules = _reference_rules(entity)
-    rules += reference_rules
-    if entity.placed_at:
-        placed = f"{_typed(entity, entity.placed_at)} IS NULL"
-        rules.append(_Rule(placed, "missing_timestamp", entity.placed_at))
-    rules += [
-        _Rule(f"{_typed(entity, c)} > clock.loaded_at", "future_timestamp", c)
-        for c in entity.happened_at
-    ]
-    return joins, rules
-
-
-def _case(rules: list[_Rule], attribute: str) -> str:
-    whens = " ".join(f"WHEN {r.condition} THEN '{getattr(r, attribute)}'" for r in rules)
-    return f"CASE {whens} END"
-
-
 def _judged_sql(entity: Entity) -> str:
-    """``judged``: per landed row, the first rule it breaks (NULL when none), what is
-    needed to rank copies of a key, and the values its kept row would need repaired.
-
-    Narrow on purpose (keys, timestamps and one flag per repair, not the row): it holds
-    every landed row.
-    """
-    joins, rules = _row_rules(entity)
-    ranked = dict.fromkeys([*entity.key, *entity.version_by])
-    carried = ", ".join(f"{_typed(entity, c)} AS {quote(c)}" for c in ranked)
-    flags = "".join(
-        f", coalesce({condition}, false) AS repair_{i}"
-        for i, (_rule, _column, condition) in enumerate(_repairs(entity))
-    )
-    return f"""
-        CREATE OR REPLACE TEMP TABLE judged AS
-        SELECT l.{FILE_COLUMN}, l.{ROW_COLUMN}, {carried},
-               {_case(rules, "code")} AS rule, {_case(rules, "column")} AS rule_column,
-               len(l.{REPAIRS_COLUMN}) > 0 AS streamed_repairs{flags}
-        FROM landed l CROSS JOIN load_clock clock
-        {" ".join(joins)}
-    """
+    return f"CREATE OR REPLACE TEMP TABLE judged AS {rules.judged_select(entity)}"
 
 
 def _verdicts_sql(entity: Entity) -> str:
-    """``verdicts(_file, _row, rule, rule_column)``: one row per rejected landed row.
-
-    A row is judged by the first rule it breaks; among the rows that break none, every
-    copy of a key but its latest version is rejected as ``duplicate_key``.
-    """
-    key = ", ".join(quote(k) for k in entity.key)
-    newest = [f"{quote(c)} DESC NULLS LAST" for c in entity.version_by]
-    order = ", ".join([*newest, f"{FILE_COLUMN} DESC", f"{ROW_COLUMN} DESC"])
-    return f"""
-        CREATE OR REPLACE TEMP TABLE verdicts AS
-        WITH repeated AS (
-            SELECT {key} FROM judged WHERE rule IS NULL GROUP BY ALL HAVING count(*) > 1
-        ),
-        superseded AS (
-            SELECT {FILE_COLUMN}, {ROW_COLUMN},
-                   row_number() OVER (PARTITION BY {key} ORDER BY {order}) AS copy
-            FROM judged SEMI JOIN repeated USING ({key})
-            WHERE rule IS NULL
-        )
-        SELECT {FILE_COLUMN}, {ROW_COLUMN}, rule, rule_column FROM judged WHERE rule IS NOT NULL
-        UNION ALL
-        SELECT {FILE_COLUMN}, {ROW_COLUMN}, 'duplicate_key', '{entity.key[0]}'
-        FROM superseded WHERE copy > 1
-    """
-
-
-def _cleaned(entity: Entity, column: str) -> str:
-    """A kept row's value in the clean table: typed, and repaired where a rule says so."""
-    typed = _typed(entity, column)
-    if column in entity.formats:
-        value, pattern = f"trim({typed}, {literal(WHITESPACE)})", literal(entity.formats[column])
-        return f"CASE WHEN regexp_full_match({value}, {pattern}) THEN {value} END"
-    if column in entity.time_zones:
-        return f"CASE WHEN {_known_zone(typed)} THEN {typed} END"
-    return typed
-
-
-def _known_zone(value: str) -> str:
-    return f"({value} IS NULL OR {value} IN (SELECT name FROM pg_timezone_names()))"
+    return f"CREATE OR REPLACE TEMP TABLE verdicts AS {rules.verdicts_select(entity)}"
 
 
 def _clean_table_sql(entity: Entity) -> str:
-    columns = ", ".join(f"{_cleaned(entity, c)} AS {quote(c)}" for c in entity.columns)
-    return f"CREATE OR REPLACE TABLE {entity.relation} AS SELECT {columns} FROM {_KEPT}"
-
-
-def _repairs(entity: Entity) -> list[tuple[str, str, str]]:
-    """(rule, column, condition on a landed row ``l``) for every repair the SQL makes."""
-    repairs = []
-    for column, kind in entity.columns.items():
-        if kind.startswith("DECIMAL"):
-            original, typed = f"l.{quote(column)}", _typed(entity, column)
-            changed = f"TRY_CAST({original} AS DOUBLE) <> TRY_CAST({typed} AS DOUBLE)"
-            repairs.append(("rounded_to_cents", column, changed))
-    for column, pattern in entity.formats.items():
-        value = f"trim({_typed(entity, column)}, {literal(WHITESPACE)})"
-        malformed = f"{value} <> '' AND NOT regexp_full_match({value}, {literal(pattern)})"
-        repairs.append((f"malformed_{column}", column, malformed))
-    for column in entity.time_zones:
-        repairs.append(("unknown_timezone", column, f"NOT {_known_zone(_typed(entity, column))}"))
-    for column, values in entity.known_values.items():
-        # As exported, a known value is the common case: the exact test spares the trim.
-        exact = ", ".join(literal(v) for v in values)
-        known = ", ".join(literal(v.lower()) for v in values)
-        typed = _typed(entity, column)
-        value = f"lower(trim({typed}, {literal(WHITESPACE)}))"
-        unknown = (
-            f"CASE WHEN {typed} IN ({exact}) THEN false "
-            f"ELSE {value} <> '' AND {value} NOT IN ({known}) END"
-        )
-        repairs.append(("unknown_value", column, unknown))
-    return repairs
+    return f"CREATE OR REPLACE TABLE {entity.relation} AS {rules.clean_select(entity)}"
 
 
 def _quarantine_sql(entity: Entity) -> str:
-    """Rejected rows, and repaired values of kept rows, each with the original row.
-
-    Repairs are read from the few rows ``judged`` flags, never from every landed row.
-    """
-    record_key = " || '/' || ".join(
-        f"coalesce(CAST(l.{quote(k)} AS VARCHAR), '')" for k in entity.key
-    )
-    row_json = (
-        "to_json(struct_pack("
-        + ", ".join(f"{quote(c)} := l.{quote(c)}" for c in entity.columns)
-        + "))"
-    )
-    head = f"SELECT $1, {record_key}, CAST(l.cid AS VARCHAR)"
-    tail = f"f.path, l.{ROW_COLUMN}, {row_json}, clock.loaded_at"
-    origin = f"JOIN landed_files f USING ({FILE_COLUMN}) CROSS JOIN load_clock clock"
-    value = _column_value_case(entity, "v.rule_column")
-    repairs = _repairs(entity)
-    flags = ["streamed_repairs", *(f"repair_{i}" for i in range(len(repairs)))]
-    parts = [
-        f"{head}, '{REJECTED}', v.rule, v.rule_column, {value}, {tail} "
-        f"FROM landed l JOIN verdicts v {_ROW} {origin}",
-        f"{head}, '{REPAIRED}', fix.rule, fix.column, fix.original, {tail} "
-        f"FROM fixed l {origin}, (SELECT unnest(l.{REPAIRS_COLUMN}) AS fix)",
-    ]
-    parts += [
-        f"{head}, '{REPAIRED}', '{rule}', '{column}', CAST(l.{quote(column)} AS VARCHAR), "
-        f"{tail} FROM fixed l {origin} WHERE l.repair_{i}"
-        for i, (rule, column, _condition) in enumerate(repairs)
-    ]
     return f"""
         INSERT INTO {QUARANTINE}
-        WITH fixed AS MATERIALIZED (
-            SELECT {", ".join(f"j.{flag}" for flag in flags)}, l.*
-            FROM (SELECT * FROM judged ANTI JOIN verdicts {_ROW} WHERE {" OR ".join(flags)}) j
-            JOIN landed l {_ROW}
-        )
-        {" UNION ALL ".join(parts)}
+        WITH fixed AS MATERIALIZED ({rules.fixed_select(entity)})
+        {rules.quarantine_select(entity)}
     """
-
-
-def _column_value_case(entity: Entity, column_expr: str) -> str:
-    whens = " ".join(f"WHEN '{c}' THEN CAST(l.{quote(c)} AS VARCHAR)" for c in entity.columns)
-    return f"CASE {column_expr} {whens} END"
 
 
 def _result(con: duckdb.DuckDBPyConnection, entity: Entity) -> LoadResult:

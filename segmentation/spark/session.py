@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -76,6 +77,8 @@ def session(settings: Settings, app: str = "segmentation") -> SparkSession:
     from pyspark.sql import SparkSession
 
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    # Python workers (the loader's text cleaning) run this interpreter, with its packages.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     settings.spark_warehouse.mkdir(parents=True, exist_ok=True)
     builder = SparkSession.builder.master(settings.spark_master).appName(app)
     for key, value in session_config(settings).items():

@@ -38,6 +38,13 @@ SIMPLE_LOWER = {"\u0130": "i"}
 one-to-one mapping that SQL engines' ``lower()`` applies (U+0130 becomes ``i``)."""
 
 
+JAVA_LOWER = {"\u03a3": "\u03c3", "\u0130": "i"}
+"""The characters Java's ``String.toLowerCase`` (Spark's ``lower``) lowers otherwise than
+one character at a time: a word-final capital sigma becomes the final sigma U+03C2, and
+U+0130 two characters (``i`` and a combining dot). Each maps to what SQL engines' simple
+mapping (and :func:`fold`) gives; Spark is given this mapping before it lowers."""
+
+
 def normalize(value: str) -> str:
     """Text as it is stored: NFC, without control characters.
 

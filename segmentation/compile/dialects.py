@@ -12,10 +12,10 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
-_ONE_TO_ONE_LOWER = ("\u03a3\u0130", "\u03c3i")
-"""Capital sigma and dotted capital I, and what lowering one character at a time makes of
-them: the two characters whose Java ``toLowerCase`` depends on context (a final sigma)
-or gives two characters (``i`` and a combining dot)."""
+from segmentation.text import JAVA_LOWER
+
+_ONE_TO_ONE_LOWER = ("".join(JAVA_LOWER), "".join(JAVA_LOWER.values()))
+"""``TRANSLATE``'s arguments giving :data:`~segmentation.text.JAVA_LOWER`'s mapping."""
 
 
 def _lower_one_character_at_a_time(node: exp.Expression) -> exp.Expression:

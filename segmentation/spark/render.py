@@ -10,9 +10,10 @@ each time keeping DuckDB's meaning:
   names DuckDB knows (:func:`known_time_zones`) are inlined, so both engines know the
   same zones.
 * ``to_json``: Spark leaves NULL fields out unless told ``ignoreNullFields=false``.
-* ``lower``: Java lower-cases U+0130 (İ) to two characters where DuckDB maps one
-  character to one (:data:`segmentation.text.SIMPLE_LOWER`); Spark's argument is first
-  given DuckDB's mapping of those characters.
+* ``lower``: as the compiler renders it for Spark
+  (:func:`segmentation.compile.dialects.for_engine`): Java lowers a final capital sigma
+  and U+0130 otherwise than DuckDB, so Spark's argument is first given DuckDB's mapping
+  of those characters.
 * ``CAST(v AS VARCHAR)`` of a double: Java writes ``1.0E17`` where DuckDB writes
   ``1e+17``; a landed column the files hold as doubles is written by
   :func:`double_text` instead (a Spark UDF named :data:`DOUBLE_TEXT`, which the Spark
@@ -31,8 +32,8 @@ from functools import cache
 import sqlglot
 from sqlglot import exp
 
+from segmentation.compile.dialects import for_engine
 from segmentation.landing.rules import ZONES
-from segmentation.text import SIMPLE_LOWER
 
 DOUBLE_TEXT = "duckdb_double_text"
 """The Spark function writing a double as DuckDB does (:func:`double_text`)."""
@@ -42,7 +43,7 @@ def render(sql: str, doubles: frozenset[str] = frozenset()) -> str:
     """``sql`` (DuckDB's, as the rules write it) for Spark: translated by sqlglot, and
     rewritten where sqlglot cannot. ``doubles``: the landed columns the files hold as
     doubles (whose text Spark would write otherwise)."""
-    tree = sqlglot.parse_one(sql, read="duckdb")
+    tree = for_engine(sqlglot.parse_one(sql, read="duckdb"), "spark")
     return tree.transform(lambda node: _for_spark(node, doubles)).sql(dialect="spark")
 
 
@@ -57,8 +58,6 @@ def _for_spark(node: exp.Expression, doubles: frozenset[str]) -> exp.Expression:
     if isinstance(node, exp.In) and _reads_zones(node.args.get("query")):
         zones = [exp.Literal.string(name) for name in known_time_zones()]
         return exp.In(this=node.this, expressions=zones)
-    if isinstance(node, exp.Lower):
-        return exp.Lower(this=_simply_lowered(node.this))
     if (
         isinstance(node, exp.Cast)
         and node.to.is_type(*exp.DataType.TEXT_TYPES)
@@ -71,17 +70,6 @@ def _for_spark(node: exp.Expression, doubles: frozenset[str]) -> exp.Expression:
         options = exp.Anonymous(this="map", expressions=keep_nulls)
         return exp.Anonymous(this="to_json", expressions=[*node.expressions, options])
     return node
-
-
-def _simply_lowered(value: exp.Expression) -> exp.Expression:
-    """``value`` with each character Java lower-cases unlike DuckDB replaced as DuckDB
-    lower-cases it."""
-    for upper, lower in SIMPLE_LOWER.items():
-        value = exp.Anonymous(
-            this="replace",
-            expressions=[value, exp.Literal.string(upper), exp.Literal.string(lower)],
-        )
-    return value
 
 
 def double_text(value: object) -> str | None:

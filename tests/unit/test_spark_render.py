@@ -22,8 +22,8 @@ def test_the_known_zones_are_duckdb_s() -> None:
     assert len(known_time_zones()) > 400
 
 
-def test_lower_maps_dotted_capital_i_as_duckdb_does() -> None:
-    assert render("SELECT lower(v)") == "SELECT LOWER(REPLACE(v, 'İ', 'i'))"
+def test_lower_maps_dotted_capital_i_and_sigma_as_duckdb_does() -> None:
+    assert render("SELECT lower(v)") == "SELECT LOWER(TRANSLATE(v, 'Σİ', 'σi'))"
 
 
 def test_only_doubles_are_written_by_the_udf() -> None:

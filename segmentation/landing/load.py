@@ -113,16 +113,19 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def last_good_load(con: duckdb.DuckDBPyConnection, entity: Entity) -> dict | None:
-    """The entity's last load that replaced its table: when, rows, and the files read."""
-    ensure_schema(con)
-    rows = con.execute(
-        f"""
-        SELECT loaded_at, landed_rows, loaded_rows, rejected_rows, files FROM {LOAD_LOG}
-        WHERE entity = ? AND coalesce(status, 'loaded') = 'loaded'
-        ORDER BY loaded_at DESC LIMIT 1
-        """,
-        [entity.name],
-    ).fetchall()
+    """The entity's last load that replaced its table: when, rows, and the files read;
+    None before the first (a read: the load log is not created here)."""
+    try:
+        rows = con.execute(
+            f"""
+            SELECT loaded_at, landed_rows, loaded_rows, rejected_rows, files FROM {LOAD_LOG}
+            WHERE entity = ? AND coalesce(status, 'loaded') = 'loaded'
+            ORDER BY loaded_at DESC LIMIT 1
+            """,
+            [entity.name],
+        ).fetchall()
+    except duckdb.CatalogException:
+        return None
     if not rows:
         return None
     loaded_at, landed, loaded, rejected, files = rows[0]

@@ -21,7 +21,7 @@ import duckdb
 
 import segmentation.snapshot as snapshot
 from segmentation.settings import Settings
-from segmentation.spark.export import create_views
+from segmentation.spark.export import create_views, file_views, record_tables
 from segmentation.spark.segments import segments_of_the_day
 from segmentation.spark.session import session
 
@@ -35,6 +35,7 @@ def _load(args: argparse.Namespace, settings: Settings) -> dict:
     try:
         policy = LoadPolicy(max_loss=settings.load_max_loss)
         result = load_entity(spark, entity(args.entity), settings.landing, args.loaded_at, policy)
+        record_tables(spark, settings.spark_warehouse)
     finally:
         spark.stop()
     return vars(result)
@@ -46,6 +47,7 @@ def _segments(args: argparse.Namespace, settings: Settings) -> dict:
         stored, result = segments_of_the_day(
             spark, args.day, settings.segment_defs, settings.limits, datetime.now(UTC)
         )
+        record_tables(spark, settings.spark_warehouse)
     finally:
         spark.stop()
     return {
@@ -63,8 +65,12 @@ def _segments(args: argparse.Namespace, settings: Settings) -> dict:
 def _publish(args: argparse.Namespace, settings: Settings) -> dict:
     spark = session(settings, app="segmentation-publish")
     try:
+        tables = record_tables(spark, settings.spark_warehouse)
+        missing = sorted(set(snapshot.snapshot_tables()) - set(tables))
+        if missing:
+            raise LookupError(f"Spark has no {', '.join(missing)}: build the day first")
         with duckdb.connect() as con:
-            create_views(spark, con, snapshot.snapshot_tables())
+            file_views(con, settings.spark_warehouse)
             published = snapshot.publish_tables(con, settings.snapshots, args.day)
     finally:
         spark.stop()

@@ -199,7 +199,8 @@ def segments_of_the_day(
         stored = read_store(store, store_context(con, now, limits))
         record_store(con, stored)
         definitions = con.table(DEFINITIONS).to_arrow_table()
+    engine = SparkSegments(spark)  # the segments database and history tables exist
     spark.createDataFrame(definitions).write.mode("overwrite").format("parquet").saveAsTable(
         DEFINITIONS
     )
-    return stored, compute_day(SparkSegments(spark), day, stored)
+    return stored, compute_day(engine, day, stored)

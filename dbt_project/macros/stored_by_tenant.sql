@@ -26,3 +26,21 @@ order by cid
 {% macro spark__stored_by_tenant(query) -%}
 {{ query }}
 {%- endmacro %}
+
+{#-
+    How a mart of activity records (orders, deals...) is kept. On DuckDB, a view over its
+    as-of table: a copy would double the storage for nothing. On Spark, a table: the
+    published snapshot and every reader outside Spark read Spark's tables from their
+    Parquet files, and a Spark view has none.
+-#}
+{% macro activity_mart_materialization() -%}
+    {{ return(adapter.dispatch('activity_mart_materialization', 'segmentation')()) }}
+{%- endmacro %}
+
+{% macro default__activity_mart_materialization() -%}
+    {{ return('view') }}
+{%- endmacro %}
+
+{% macro spark__activity_mart_materialization() -%}
+    {{ return('table') }}
+{%- endmacro %}

@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=activity_mart_materialization()) }}
 {#- Campaign deliveries sent on or before the day, with their status as of that day. -#}
 select
     cid,

@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=activity_mart_materialization()) }}
 {#- Deals created on or before the day; the status is as of the day, the stage stored. -#}
 select
     cid,

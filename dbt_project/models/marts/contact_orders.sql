@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=activity_mart_materialization()) }}
 {#- Orders placed on or before the day; cancelled and refunded ones are not counted. -#}
 select
     cid,

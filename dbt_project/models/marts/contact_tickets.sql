@@ -1,4 +1,4 @@
-{{ config(materialized='view') }}
+{{ config(materialized=activity_mart_materialization()) }}
 {#- Tickets created on or before the day; resolved only if resolved by then. -#}
 select
     cid,

@@ -57,8 +57,12 @@ def run_daily_job(engine: str, landing: Path, work: Path) -> Settings:
         "SEGMENTATION_SPARK_MASTER": "local[2]",
     }
     with environment(variables), dg.DagsterInstance.ephemeral() as instance:
-        result = defs().resolve_job_def(DAILY_JOB).execute_in_process(
-            partition_key=AS_OF.isoformat(), instance=instance, raise_on_error=False
+        result = (
+            defs()
+            .resolve_job_def(DAILY_JOB)
+            .execute_in_process(
+                partition_key=AS_OF.isoformat(), instance=instance, raise_on_error=False
+            )
         )
         failed = [e.step_key for e in result.get_step_failure_events()]
         assert result.success, f"the job failed on {engine}: {failed}"

@@ -1,10 +1,11 @@
 """The Spark engine's steps, each in its own process: ``python -m segmentation.spark``.
 
-The daily job runs each Spark step as a child process that starts a session, does the
-step and exits. A local master keeps its table catalog in an embedded database that one
-process may open at a time, and dbt-spark's session (a process of its own) needs it
-too; separate processes hand it over cleanly. On a cluster with a shared metastore the
-steps could share one session, and separate processes cost only the session start.
+The daily job runs each Spark step (``load``, ``segments``, ``publish``) as a child
+process that starts a session, does the step and exits. A local master keeps its table
+catalog in an embedded database that one process may open at a time, and dbt-spark's
+session (a process of its own) needs it too; separate processes hand it over cleanly.
+On a cluster with a shared metastore the steps could share one session, and separate
+processes cost only the session start.
 
 Each step prints one JSON line, its result, as the last line of its output.
 """
@@ -15,13 +16,12 @@ import argparse
 import json
 import sys
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import duckdb
 
 import segmentation.snapshot as snapshot
 from segmentation.settings import Settings
-from segmentation.spark.export import create_views, file_views, record_tables
+from segmentation.spark.export import file_views, record_tables
 from segmentation.spark.segments import segments_of_the_day
 from segmentation.spark.session import session
 
@@ -79,26 +79,7 @@ def _publish(args: argparse.Namespace, settings: Settings) -> dict:
     return {"published": True, "file": published.path.name, "size_bytes": published.size_bytes}
 
 
-def _export(args: argparse.Namespace, settings: Settings) -> dict:
-    """Copy Spark's tables into a DuckDB file (for analysts and the equality tests)."""
-    spark = session(settings, app="segmentation-export")
-    try:
-        tables = args.tables or [
-            f"{row.namespace}.{row.tableName}"
-            for schema in ("raw", "marts", "segments")
-            for row in spark.sql(f"SHOW TABLES IN {schema}").collect()
-            if not row.isTemporary
-        ]
-        with duckdb.connect(str(args.to)) as con:
-            create_views(spark, con, tables)
-            for table in tables:
-                con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {table}")
-    finally:
-        spark.stop()
-    return {"tables": tables}
-
-
-STEPS = {"load": _load, "segments": _segments, "publish": _publish, "export": _export}
+STEPS = {"load": _load, "segments": _segments, "publish": _publish}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,15 +91,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--loaded-at", type=datetime.fromisoformat, help="load: the load's UTC time"
     )
-    parser.add_argument("--to", type=Path, help="export: the DuckDB file to write")
-    parser.add_argument("--tables", nargs="*", help="export: schema.table names (default all)")
     args = parser.parse_args(argv)
     if args.step in {"segments", "publish"} and args.day is None:
         parser.error(f"{args.step} needs --day")
     if args.step == "load" and (args.entity is None or args.loaded_at is None):
         parser.error("load needs an entity and --loaded-at")
-    if args.step == "export" and args.to is None:
-        parser.error("export needs --to")
     result = STEPS[args.step](args, Settings.from_env())
     print(json.dumps(result, default=str))
     return 0

@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from segmentation.dbt import SEGMENT_STATS, dbt_build_args
 from segmentation.settings import DEFAULT_TIMEZONE, Settings
 from segmentation.spark.session import dbt_vars
 from tests.conftest import AS_OF, BuiltWarehouse
@@ -86,23 +87,17 @@ def dbt_build_on_spark(spark, work: Path) -> float:
     from dbt.cli.main import dbtRunner
 
     warehouse = Path(spark.conf.get("spark.sql.warehouse.dir").removeprefix("file:"))
-    variables = {
-        "as_of_date": AS_OF.isoformat(),
-        "default_timezone": DEFAULT_TIMEZONE,
-        **dbt_vars(
-            replace(
-                Settings.from_env({}),
-                spark_master=spark.sparkContext.master,
-                spark_warehouse=warehouse,
-            )
-        ),
-    }
+    spark_vars = dbt_vars(
+        replace(
+            Settings.from_env({}), spark_master=spark.sparkContext.master, spark_warehouse=warehouse
+        )
+    )
+    # The marts only: the segment stats need a membership history (test_stats_on_spark).
+    build = dbt_build_args(
+        AS_OF.isoformat(), "", DEFAULT_TIMEZONE, exclude=SEGMENT_STATS, spark_vars=spark_vars
+    )
     args = [
-        "build",
-        "--target",
-        "spark",
-        "--vars",
-        json.dumps(variables),
+        *build,
         "--project-dir",
         str(DBT_PROJECT),
         "--profiles-dir",

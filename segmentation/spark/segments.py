@@ -111,8 +111,9 @@ class SparkSegments:
         self.spark.createDataFrame(
             day_segments, "segment_id STRING, cid STRING"
         ).createOrReplaceTempView(DAY_SEGMENTS)
-        steps = []
+        steps, names = [], []
         for name, select in history_steps(day, "spark"):
+            names.append(name)
             # Each step computed once, as DuckDB's temp tables are: later steps, the
             # counts and the rewrite read it instead of re-running its plan.
             steps.append(self.spark.sql(select).cache())
@@ -127,6 +128,8 @@ class SparkSegments:
         finally:
             for step in steps:
                 step.unpersist()
+            for name in names:  # temporary views are the session's: leave none behind
+                self.spark.catalog.dropTempView(name)
         return [counted[s] for s in segment_ids]
 
     def _rewrite_history(self, changed: list[str]) -> None:

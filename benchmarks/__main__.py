@@ -2,7 +2,10 @@
 through Dagster with time and peak memory per part, the marts beside a bare aggregation
 that must give the same rows, and at 1M the API (previews over HTTP, detail and
 performance), the preview latency and daily membership, each beside its lower bound
-measured in the same run."""
+measured in the same run.
+
+With ``SEGMENTATION_ENGINE=spark`` (``make bench ENGINE=spark``), the job runs on DuckDB
+and then on Spark over the same data, and the two are printed side by side."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from datetime import timedelta
 
 import duckdb
 
-from benchmarks import api, bare, daily_job, membership, preview
+from benchmarks import api, bare, daily_job, engines, membership, preview
 from benchmarks.memory import GIB
 from segmentation.daily.stats import build_stats
 from segmentation.settings import Settings
@@ -40,6 +43,8 @@ def main() -> int:
     )
     generated = daily_job.ensure_landing(site, config)
     segments = daily_job.write_store(site, config)
+    if settings.engine == "spark":
+        return _both_engines(scale, segments)
     job = daily_job.run_job(site)
     print(f"The daily job ({job.steps} steps, {segments} segments)")
     print(daily_job.report(scale, generated, job))
@@ -51,6 +56,20 @@ def main() -> int:
         _latency(site)
     print("\n" + ("\n".join(f"GOAL MISSED: {f}" for f in failures) or "every goal met"))
     return 1 if failures else 0
+
+
+def _both_engines(scale: str, segments: int) -> int:
+    """The job on DuckDB, then on Spark, on the same data: side by side."""
+    jobs = {}
+    for engine in ("duckdb", "spark"):
+        site = daily_job.Site.of(scale, engine)
+        jobs[engine] = daily_job.run_job(site)
+        print(f"The daily job on {engine} ({jobs[engine].steps} steps, {segments} segments)")
+        print(daily_job.report(scale, None, jobs[engine]) + "\n")
+    print("Side by side (Spark on the same machine, master local[*])")
+    print(engines.side_by_side(jobs["duckdb"], jobs["spark"]))
+    print(engines.where_spark_time_goes(daily_job.Site.of(scale, "spark"), jobs["spark"]))
+    return 0
 
 
 def _job_goals(scale: str, job: daily_job.JobFigures) -> list[str]:

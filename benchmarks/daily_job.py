@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -44,41 +45,57 @@ def generator_config(scale: str) -> GeneratorConfig:
 
 @dataclass(frozen=True)
 class Site:
-    """Where one scale's benchmark lives."""
+    """Where one scale's benchmark lives: its landing data and segment store, shared by
+    the engines, and each engine's outputs (DuckDB's at the root, Spark's in ``spark/``)."""
 
     root: Path
+    engine: str = "duckdb"
 
     @classmethod
-    def of(cls, scale: str) -> Site:
-        return cls(REPOSITORY / "data" / "bench" / scale)
+    def of(cls, scale: str, engine: str = "duckdb") -> Site:
+        return cls(REPOSITORY / "data" / "bench" / scale, engine)
 
     @property
     def landing(self) -> Path:
         return self.root / "landing"
 
     @property
-    def warehouse(self) -> Path:
-        return self.root / "warehouse.duckdb"
-
-    @property
     def store(self) -> Path:
         return self.root / "segment_defs"
 
     @property
+    def outputs(self) -> Path:
+        return self.root if self.engine == "duckdb" else self.root / self.engine
+
+    @property
+    def warehouse(self) -> Path:
+        return self.outputs / "warehouse.duckdb"
+
+    @property
+    def spark_warehouse(self) -> Path:
+        return self.outputs / "spark_warehouse"
+
+    @property
     def snapshots(self) -> Path:
-        return self.root / "snapshots"
+        return self.outputs / "snapshots"
 
     @property
     def dagster_home(self) -> Path:
-        return self.root / "dagster_home"
+        return self.outputs / "dagster_home"
+
+    @property
+    def logs(self) -> Path:
+        return self.outputs / "logs"
 
     def environment(self) -> dict[str, str]:
-        """The job's settings: this site's paths, everything else as configured."""
+        """The job's settings: this site's engine and paths, everything else as configured."""
         return os.environ | {
+            "SEGMENTATION_ENGINE": self.engine,
             "SEGMENTATION_WAREHOUSE": str(self.warehouse),
+            "SEGMENTATION_SPARK_WAREHOUSE": str(self.spark_warehouse),
             "SEGMENTATION_LANDING": str(self.landing),
             "SEGMENTATION_SEGMENT_DEFS": str(self.store),
-            "SEGMENTATION_SPILL_DIRECTORY": str(self.root / "spill"),
+            "SEGMENTATION_SPILL_DIRECTORY": str(self.outputs / "spill"),
             "SEGMENTATION_SNAPSHOTS": str(self.snapshots),
             "DAGSTER_HOME": str(self.dagster_home),
         }
@@ -169,6 +186,8 @@ class JobFigures:
     total: Measured
     parts: dict[str, Measured] = field(default_factory=dict)
     steps: int = 0
+    jvms: int = 0
+    """Java processes the run started (Spark sessions: the job's steps, dbt's)."""
 
 
 def _step_windows(dagster_home: Path) -> list[tuple[str, float, float]]:
@@ -197,10 +216,11 @@ def run_job(site: Site, day: date = AS_OF) -> JobFigures:
     """The daily job for ``day`` on a fresh warehouse, measured."""
     for stale in (site.warehouse, site.warehouse.with_suffix(".duckdb.wal")):
         stale.unlink(missing_ok=True)
+    shutil.rmtree(site.spark_warehouse, ignore_errors=True)
     site.dagster_home.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "pipelines.run", "--day", day.isoformat()]
-    total, sampler = _measure(command, site.environment(), site.root / "logs" / "job.log")
-    figures = JobFigures(total)
+    total, sampler = _measure(command, site.environment(), site.logs / "job.log")
+    figures = JobFigures(total, jvms=sampler.started("java"))
     spans: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for step, start, end in _step_windows(site.dagster_home):
         spans[part_of(step)].append((start, end))
@@ -250,6 +270,6 @@ def build_marts(site: Site, day: date) -> None:
     subprocess.run(
         [str(Path(sys.executable).parent / "dbt"), *args, "--quiet", "--select", "+marts",
          "--project-dir", str(project), "--profiles-dir", str(project),
-         "--target-path", str(site.root / "dbt_target"), "--log-path", str(site.root / "logs")],
+         "--target-path", str(site.outputs / "dbt_target"), "--log-path", str(site.logs)],
         check=True,
     )  # fmt: skip

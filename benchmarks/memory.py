@@ -33,14 +33,26 @@ def _rss(pid: int) -> int:
         return 0
 
 
-def tree_rss(root: int) -> int:
-    """Bytes resident in ``root`` and all its descendants."""
-    tree, total, pending = _children(), 0, [root]
+def _tree(root: int) -> list[int]:
+    """``root`` and all its descendants."""
+    tree, pids, pending = _children(), [], [root]
     while pending:
         pid = pending.pop()
-        total += _rss(pid)
+        pids.append(pid)
         pending.extend(tree.get(pid, ()))
-    return total
+    return pids
+
+
+def _command(pid: int) -> str:
+    try:
+        return (Path("/proc") / str(pid) / "comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def tree_rss(root: int) -> int:
+    """Bytes resident in ``root`` and all its descendants."""
+    return sum(_rss(pid) for pid in _tree(root))
 
 
 class Sampler:
@@ -50,6 +62,8 @@ class Sampler:
     def __init__(self, root: int, interval: float = 0.2) -> None:
         self.root, self.interval = root, interval
         self.samples: list[tuple[float, int]] = []
+        self.commands: dict[int, str] = {}
+        """The command name of every process seen in the tree, by pid."""
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -63,8 +77,16 @@ class Sampler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.samples.append((time.time(), tree_rss(self.root)))
+            pids = _tree(self.root)
+            self.samples.append((time.time(), sum(_rss(pid) for pid in pids)))
+            for pid in pids:
+                if pid not in self.commands:
+                    self.commands[pid] = _command(pid)
             self._stop.wait(self.interval)
+
+    def started(self, command: str) -> int:
+        """How many processes named ``command`` (``java``) ran in the tree."""
+        return sum(name == command for name in self.commands.values())
 
     def peak(self, start: float = 0.0, end: float = float("inf")) -> int:
         """The largest sample between ``start`` and ``end`` (epoch seconds), in bytes."""

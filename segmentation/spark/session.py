@@ -52,6 +52,9 @@ def session_config(settings: Settings) -> dict[str, str]:
             f"jdbc:derby:;databaseName={warehouse / 'metastore_db'};create=true"
         ),
         "spark.driver.extraJavaOptions": f"-Dderby.system.home={warehouse}",
+        # The job's memory limit is the driver's heap (the executors' too, on a local
+        # master): Spark's own default of 1 GiB spills or fails at a million contacts.
+        "spark.driver.memory": spark_memory(settings.memory_limit),
         "spark.sql.session.timeZone": "UTC",
         # Instants as standard Parquet timestamps (not the legacy INT96), which DuckDB
         # and every other reader take as UTC.
@@ -63,10 +66,39 @@ def session_config(settings: Settings) -> dict[str, str]:
     }
 
 
+_UNITS = {
+    "KIB": "k",
+    "KB": "k",
+    "MIB": "m",
+    "MB": "m",
+    "GIB": "g",
+    "GB": "g",
+    "TIB": "t",
+    "TB": "t",
+}
+
+
+def spark_memory(limit: str) -> str:
+    """A DuckDB memory limit (``2GiB``, ``1500MB``) in Spark's notation (``2g``, ``1500m``)."""
+    text = limit.strip().upper().replace(" ", "")
+    number = text.rstrip("KMGTIB")
+    unit = text[len(number) :]
+    if not number.isdigit() or unit not in _UNITS:
+        raise ValueError(
+            f"memory limit {limit!r} has no whole number of KiB, MiB, GiB or TiB for Spark: "
+            "set SEGMENTATION_MEMORY_LIMIT like 2GiB"
+        )
+    return f"{number}{_UNITS[unit]}"
+
+
 def dbt_vars(settings: Settings) -> dict[str, str]:
     """The vars that point dbt's ``spark`` target at this job's warehouse and master
     (``dbt_project/profiles.yml`` turns them into :func:`session_config`)."""
-    return {"spark_warehouse": str(settings.spark_warehouse), "spark_master": settings.spark_master}
+    return {
+        "spark_warehouse": str(settings.spark_warehouse),
+        "spark_master": settings.spark_master,
+        "spark_driver_memory": spark_memory(settings.memory_limit),
+    }
 
 
 def session(settings: Settings, app: str = "segmentation") -> SparkSession:

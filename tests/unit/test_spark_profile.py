@@ -7,8 +7,10 @@ from argparse import Namespace
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from segmentation.settings import Settings
-from segmentation.spark.session import dbt_vars, session_config
+from segmentation.spark.session import dbt_vars, session_config, spark_memory
 from tests.helpers import DBT_PROJECT
 
 
@@ -46,3 +48,9 @@ def test_duckdb_stays_the_default_target() -> None:
     from dbt.config.profile import read_profile
 
     assert read_profile(str(DBT_PROJECT))["segmentation"]["target"] == "duckdb"
+
+
+def test_the_memory_limit_is_spark_drivers_heap() -> None:
+    assert [spark_memory(limit) for limit in ("2GiB", "1500MB", "16 gib")] == ["2g", "1500m", "16g"]
+    with pytest.raises(ValueError, match="SEGMENTATION_MEMORY_LIMIT"):
+        spark_memory("1.5GiB")

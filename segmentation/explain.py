@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from segmentation.daily.membership import DAYS, MEMBERSHIP
 from segmentation.rules.bound import (
     And,
     BoundRuleSet,
@@ -26,6 +27,7 @@ from segmentation.rules.bound import (
     Or,
     RecordAggregate,
     RecordCount,
+    SegmentTest,
 )
 from segmentation.rules.catalog import load_catalog
 from segmentation.rules.describe import describe_condition
@@ -84,7 +86,7 @@ def explain_contact(
     tables = contact_rows(con, bound, contact_id)
     if not tables[load_catalog().profile]:
         raise ContactNotFound(f"the tenant has no contact {contact_id!r} on {as_of}")
-    verdict = explain(bound, as_of, tables, contact_id)
+    verdict = explain(bound, as_of, tables, contact_id, contact_history(con, bound, contact_id))
     names = custom_field_names or {}
     groups = [
         GroupVerdict(
@@ -127,6 +129,29 @@ def contact_rows(
     return rows
 
 
+def contact_history(
+    con: duckdb.DuckDBPyConnection, bound: BoundRuleSet, contact_id: str
+) -> dict[str, dict[date, set[str]]]:
+    """The contact's membership of each segment the rule set reads, day by day: every day
+    the segment was computed on, with the contact as a member when a stretch covers it."""
+    used = sorted(bound.segments_used())
+    if not used:
+        return {}
+    rows = con.execute(
+        f"""SELECT d.segment_id, d.day, count(m.contact_id) > 0
+            FROM {DAYS} d LEFT JOIN {MEMBERSHIP} m
+              ON m.segment_id = d.segment_id AND m.cid = d.cid AND m.contact_id = ?
+             AND m.valid_from <= d.day AND (m.valid_to IS NULL OR m.valid_to > d.day)
+            WHERE d.cid = ? AND list_contains(?, d.segment_id)
+            GROUP BY d.segment_id, d.day""",
+        [contact_id, bound.cid, used],
+    ).fetchall()
+    history: dict[str, dict[date, set[str]]] = {segment_id: {} for segment_id in used}
+    for segment_id, day, member in rows:
+        history[segment_id][day] = {contact_id} if member else set()
+    return history
+
+
 def _tables(node: Node) -> set[str]:
     if isinstance(node, And | Or):
         return set().union(*(_tables(part) for part in node.parts))
@@ -134,6 +159,8 @@ def _tables(node: Node) -> set[str]:
         return {node.source.table}
     if isinstance(node, RecordCount | RecordAggregate):
         return {node.table}
+    if isinstance(node, SegmentTest):
+        return set()  # read as history: contact_history
     raise TypeError(type(node).__name__)
 
 

@@ -54,6 +54,7 @@ def snapshot_tables() -> list[str]:
         entity("tenants").relation,
         entity("users").relation,
         membership.DAYS,
+        membership.MEMBERSHIP,
         stats.DAILY_STATS,
         stats.DISTRIBUTIONS,
         stats.MATCHED_CUSTOMERS,
@@ -109,6 +110,7 @@ STORED_BY_SEGMENT = {
     stats.DISTRIBUTIONS: "segment_id, day",
     stats.MATCHED_CUSTOMERS: "segment_id, last_activity_on DESC",
     membership.DAYS: "segment_id, day",
+    membership.MEMBERSHIP: "segment_id, contact_id",
 }
 """The segments' tables are stored segment by segment: the API reads one segment at a
 time, and DuckDB's zone maps then skip the others' row groups (the marts are already in

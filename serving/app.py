@@ -18,12 +18,12 @@ from fastapi import Depends, FastAPI, Header, Path, Query, Response
 from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from segmentation.daily.store import StoreContext
+from segmentation.daily.store import StoreContext, segment_directory
 from segmentation.explain import ContactNotFound, explain_contact
 from segmentation.preview import preview as run_preview
 from segmentation.rules.catalog import custom_field_names
 from segmentation.rules.describe import describe, differences
-from segmentation.rules.model import Segment
+from segmentation.rules.model import Segment, SegmentStatus
 from segmentation.rules.validate import validate
 from segmentation.snapshot import Snapshot
 from segmentation.warehouse import custom_fields
@@ -305,7 +305,10 @@ def create_app(settings: ServingSettings) -> FastAPI:
             )
         with snapshot() as (published, con):
             fields = context(published, con).custom_fields
-            bound, problems = validate(body.rule_set, who.cid, fields, settings.limits)
+            bound, problems = validate(
+                body.rule_set, who.cid, fields, settings.limits,
+                segments=segment_directory(settings.segment_defs),
+            )  # fmt: skip
             if problems or bound is None:
                 raise ApiError(
                     422,
@@ -452,8 +455,13 @@ def create_app(settings: ServingSettings) -> FastAPI:
     def customer_fields(who: Auth) -> dict:
         """The rule builder's palette for the caller's tenant."""
         _require_builder(who)
-        with snapshot() as (_published, con):
-            return reads.field_palette(con, who.cid)
+        with snapshot() as (published, con):
+            segments = [
+                (item.segment.id, item.segment.name)
+                for item in store.segments(who.cid, context(published, con))
+                if item.segment.status is SegmentStatus.ACTIVE
+            ]
+            return reads.field_palette(con, who.cid, segments)
 
     @app.get("/segments/{segment_id}", response_class=HTMLResponse, include_in_schema=False)
     def segment_page(segment_id: str) -> HTMLResponse:

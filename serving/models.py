@@ -254,6 +254,8 @@ class FieldPalette(BaseModel):
     count_operators: list[str]
     aggregate_functions: list[str]
     aggregate_operators: list[str]
+    segments: list[dict[str, str]]
+    segment_operators: dict[str, dict[str, str]]
     operators: dict[str, dict[str, str]]
 
 

@@ -17,7 +17,7 @@ from segmentation.daily.stats import DAILY_STATS, DISTRIBUTIONS, MATCHED_CUSTOME
 from segmentation.landing.sources import entity
 from segmentation.rules.catalog import FieldType, load_catalog
 from segmentation.rules.model import AggregateFunction, CountOperator
-from segmentation.rules.operators import OPERATORS, OPERATORS_BY_TYPE
+from segmentation.rules.operators import OPERATORS, OPERATORS_BY_TYPE, SEGMENT_OPERATORS
 from segmentation.rules.validate import AGGREGATE_OPERATORS
 from segmentation.warehouse import observed_options
 
@@ -167,11 +167,14 @@ def package_tier(con: duckdb.DuckDBPyConnection, cid: str) -> str | None:
     return rows[0][0] if rows else None
 
 
-def field_palette(con: duckdb.DuckDBPyConnection, cid: str) -> dict:
+def field_palette(
+    con: duckdb.DuckDBPyConnection, cid: str, segments: Sequence[tuple[str, str]] = ()
+) -> dict:
     """Everything the rule builder offers the tenant: fields by category with their
     type, operators and dropdown options; the tenant's custom fields; the associations
-    with their sub-filter fields (numeric ones can be aggregated); the operators of each
-    type, of counts and of aggregates."""
+    with their sub-filter fields (numeric ones can be aggregated); the tenant's active
+    ``segments`` (id, name) a condition can name; the operators of each type, of counts,
+    of aggregates and of segments."""
     catalog = load_catalog()
     options = observed_options(con, cid)
     fields = [
@@ -223,13 +226,20 @@ def field_palette(con: duckdb.DuckDBPyConnection, cid: str) -> dict:
         for a in catalog.associations
     ]
     return {
-        "categories": sorted({f.category.value for f in catalog.fields} | {"association"}),
+        "categories": sorted(
+            {f.category.value for f in catalog.fields} | {"association", "segment"}
+        ),
         "fields": fields,
         "custom_fields": custom_fields,
         "associations": associations,
         "count_operators": [c.value for c in CountOperator],
         "aggregate_functions": [f.value for f in AggregateFunction],
         "aggregate_operators": list(AGGREGATE_OPERATORS),
+        "segments": [{"id": segment_id, "name": name} for segment_id, name in segments],
+        "segment_operators": {
+            name: {"label": op.label, "value": op.shape.value}
+            for name, op in SEGMENT_OPERATORS.items()
+        },
         "operators": {
             name: {"label": op.label, "value": op.shape.value} for name, op in OPERATORS.items()
         },

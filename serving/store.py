@@ -21,11 +21,18 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from segmentation.daily.store import StoreContext, StoredSegment, read_segment, rule_set_hash
+from segmentation.daily.store import (
+    StoreContext,
+    StoredSegment,
+    read_segment,
+    rule_set_hash,
+    segment_directory,
+    with_directory,
+)
 from segmentation.rules.bound import BoundRuleSet
 from segmentation.rules.model import Segment, SegmentStatus
 from segmentation.rules.validate import strict
@@ -63,6 +70,7 @@ class SegmentStoreWriter:
         """Every valid segment of the tenant (a hand-edited invalid file is left out)."""
         folder = self.root / cid
         files = sorted(folder.glob("*.json")) if folder.is_dir() else []
+        context = with_directory(context, self.root)
         found = [self._segment_file(path, context) for path in files]
         return [item for item in found if item is not None and item.segment.cid == cid]
 
@@ -72,7 +80,9 @@ class SegmentStoreWriter:
             stat = path.stat()
         except FileNotFoundError:
             return None
-        key = (stat.st_mtime_ns, stat.st_size, stat.st_ino, id(context))
+        # The directory of segments is read afresh for every listing: keyed by its content.
+        directory = tuple(sorted((context.segments or {}).items()))
+        key = (stat.st_mtime_ns, stat.st_size, stat.st_ino, id(context.custom_fields), directory)
         cached = self._read.get(path)
         if cached is not None and cached[0] == key:
             return cached[1]
@@ -174,6 +184,8 @@ class SegmentStoreWriter:
         staged = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         staged.write_bytes(content)
         try:
+            # Checked against the store as it is now (the tenant's lock is held).
+            context = replace(context, segments=segment_directory(self.root))
             checked = read_segment(staged, context, placed=False)
             if not checked.valid or checked.segment is None:
                 raise _invalid(checked)

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from segmentation.compile import compile_rule_set, to_sql
-from segmentation.daily.store import StoreContext, validate_files
+from segmentation.daily.store import StoreContext, segment_directory, validate_files
 from segmentation.explain import ContactNotFound, explain_contact
 from segmentation.limits import Limits
 from segmentation.preview import preview
@@ -89,7 +89,10 @@ def _validate(args: argparse.Namespace) -> int:
     for path in bare:
         if not args.cid:
             raise SystemExit(f"{path}: a bare rule set needs --cid")
-        issues = check(_read_json(path), args.cid, context.custom_fields, context.limits)
+        issues = check(
+            _read_json(path), args.cid, context.custom_fields, context.limits,
+            segments=segment_directory(store),
+        )  # fmt: skip
         _print_issues(path, issues)
         print(f"{path}: {'INVALID' if issues else 'valid'}")
         invalid += bool(issues)
@@ -105,7 +108,11 @@ def _loaded(args: argparse.Namespace):
     if _is_bare_rule_set(data):
         if not args.cid:
             raise SystemExit(f"{args.file}: a bare rule set needs --cid")
-        bound, issues = validate(data, args.cid, context.custom_fields, context.limits)
+        store = args.store or Settings.from_env().segment_defs
+        bound, issues = validate(
+            data, args.cid, context.custom_fields, context.limits,
+            segments=segment_directory(store),
+        )  # fmt: skip
         if issues:
             _print_issues(args.file, issues)
             return None

@@ -57,6 +57,7 @@ from segmentation.rules.bound import (
     Or,
     RecordAggregate,
     RecordCount,
+    SegmentTest,
     Test,
 )
 from segmentation.rules.catalog import load_catalog
@@ -135,6 +136,55 @@ class QueryBuilder:
         if node.function is AggregateFunction.SUM:
             column = exp.Coalesce(this=column, expressions=[exp.convert(0)])
         return self._test(column, node.test)
+
+    def visit_SegmentTest(self, node: SegmentTest) -> exp.Expression:
+        stretches = self._stretches(node.test)
+        if stretches is None:
+            held = exp.false()
+        else:
+            membership = (
+                exp.select("contact_id", exp.alias_(exp.Count(this=exp.Star()), "stretches"))
+                .from_(exp.to_table(load_catalog().membership))
+                .where(
+                    exp.and_(
+                        self._tenant(None),
+                        exp.column("segment_id").eq(exp.convert(node.segment_id)),
+                        stretches,
+                    )
+                )
+                .group_by("contact_id")
+            )
+            stretches = exp.column("stretches", table=self._join(membership))
+            held = exp.Coalesce(this=stretches, expressions=[exp.convert(0)]) > 0
+        return exp.not_(held) if node.test.negated else held
+
+    def _stretches(self, test: Test) -> exp.Expression | None:
+        """Which stretches of membership (``valid_from``, ``valid_to``) make ``test`` hold
+        as of the day; None when none can (a day after it)."""
+        valid_from, valid_to = exp.column("valid_from"), exp.column("valid_to")
+        day, value = self.as_of, test.value
+
+        def covers(covered: date) -> exp.Expression:
+            still = exp.or_(valid_to.is_(exp.null()), valid_to > date_literal(covered))
+            return exp.and_(valid_from <= date_literal(covered), exp.paren(still))
+
+        window = (
+            (date_literal(day - timedelta(days=value.days - 1)), date_literal(day))
+            if value.days
+            else None
+        )
+        name = test.operator.name
+        if name == "is_in":
+            return covers(day)
+        if name == "was_in_on":
+            return covers(value.day) if value.day <= day else None
+        if name == "entered_in_last_days":
+            return valid_from.between(*window)
+        if name == "exited_in_last_days":
+            return valid_to.between(*window)
+        if name == "in_for_at_least_days":
+            return exp.and_(covers(day), valid_from <= window[0])
+        raise TypeError(f"no compiler for segment operator {name}")
 
     def _records(self, node: RecordCount | RecordAggregate, *figures: exp.Expression) -> exp.Select:
         """``figures`` per contact over the tenant's records of ``node`` that pass its

@@ -20,7 +20,7 @@ from sqlglot import exp
 
 from segmentation.compile import to_sql
 from segmentation.compile.query import PROFILE_ALIAS, QueryBuilder
-from segmentation.daily.membership import DAY_MEMBERS
+from segmentation.daily.membership import DAY_MEMBERS, ensure_tables
 from segmentation.rules.bound import BoundRuleSet
 from segmentation.rules.plan import plan
 
@@ -59,6 +59,7 @@ def evaluate_segments(
     by_tenant: dict[str, list[str]] = defaultdict(list)
     for segment_id, rule_set in rule_sets.items():
         by_tenant[rule_set.cid].append(segment_id)
+    ensure_tables(con)  # segment conditions read the membership history
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {DAY_MEMBERS} (segment_id VARCHAR, contact_id VARCHAR)"
     )

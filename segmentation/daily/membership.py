@@ -25,10 +25,12 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
+from segmentation.rules.catalog import load_catalog
 from segmentation.transactions import transaction
 
 SCHEMA = "segments"
-MEMBERSHIP = f"{SCHEMA}.segment_membership"
+MEMBERSHIP = load_catalog().membership
+"""Named in the catalog, which segment conditions read it through."""
 DAYS = f"{SCHEMA}.segment_days"
 DAY_MEMBERS = "day_members"
 """The temp table of a day's members being applied: ``(segment_id, contact_id)``. The

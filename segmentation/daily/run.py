@@ -7,6 +7,11 @@ Which segments a day computes:
 * those whose rule set was in force on the day: a segment edited (or created) after the
   day is left alone there, so an edit applies from its day on and earlier history stays.
 
+Segments that use other segments are computed after them, level by level
+(:func:`~segmentation.rules.references.dependency_levels`), each level's history
+recorded before the next is evaluated; a used segment not computed on the day is read
+as of its latest computed day before it.
+
 A segment whose file left the store is closed: its current members exit on the first
 day it no longer exists (the day, or the next one if the day was computed while it
 existed), its past stays queryable, and it leaves the current tables.
@@ -36,6 +41,7 @@ from segmentation.daily.store import StoredSegment, rule_set_hash
 from segmentation.rules.bound import BoundRuleSet
 from segmentation.rules.catalog import load_catalog
 from segmentation.rules.model import Segment, SegmentStatus
+from segmentation.rules.references import dependency_levels
 from segmentation.settings import DEFAULT_TIMEZONE
 from segmentation.warehouse import marts_day
 
@@ -156,10 +162,15 @@ def compute_day(engine: SegmentsEngine, day: date, stored: list[StoredSegment]) 
     chosen, skipped = computable(stored, day, engine.timezones())
     segments = [item.segment for item in chosen]
     tenants = {s.id: s.cid for s in segments}
+    rule_sets = {item.segment.id: item.rule_set for item in chosen}
+    hashes = {s.id: rule_set_hash(s) for s in segments}
     changes = []
-    if chosen:
-        engine.stage_members({i.segment.id: i.rule_set for i in chosen}, day)
-        changes = engine.apply_staged_day(day, tenants, {s.id: rule_set_hash(s) for s in segments})
+    for level in dependency_levels({s: r.segments_used() for s, r in rule_sets.items()}):
+        # A segment that uses others reads their membership of the day: they come first.
+        engine.stage_members({s: rule_sets[s] for s in level}, day)
+        changes += engine.apply_staged_day(
+            day, {s: tenants[s] for s in level}, {s: hashes[s] for s in level}
+        )
     declared = {item.segment_id for item in stored}
     gone = {s: v for s, v in engine.open_segments(day).items() if s not in declared}
     for closing, closed in closing_days(day, gone).items():

@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -25,7 +25,8 @@ from segmentation.daily.stats import ensure_tables as ensure_stats_tables
 from segmentation.limits import Limits
 from segmentation.rules.bound import BoundRuleSet
 from segmentation.rules.catalog import CustomField
-from segmentation.rules.model import Segment
+from segmentation.rules.model import Segment, SegmentStatus
+from segmentation.rules.references import SegmentRef, segments_named
 from segmentation.rules.validate import Issue, strict, validate
 from segmentation.text import fold
 
@@ -41,6 +42,9 @@ class StoreContext:
     limits: Limits = field(default_factory=Limits)
     now: datetime | None = None
     """A segment created or updated after this instant is refused; None: not checked."""
+    segments: Mapping[str, SegmentRef] | None = None
+    """The store's segments by id, which segment conditions may name; None: read them
+    from the store the file is in."""
 
 
 @dataclass(frozen=True)
@@ -76,8 +80,35 @@ def segment_files(root: Path) -> list[Path]:
 
 def read_store(root: Path, context: StoreContext | None = None) -> list[StoredSegment]:
     """Every segment of the store, each valid or with all its problems."""
-    context = context or StoreContext()
+    context = with_directory(context or StoreContext(), root)
     return _with_store_issues([read_segment(p, context) for p in segment_files(root)])
+
+
+def segment_directory(root: Path) -> dict[str, SegmentRef]:
+    """Every segment file of the store at ``root`` that names an id, a tenant and a name,
+    valid or not: what segment conditions are checked against (the first file wins an id
+    claimed twice, which is itself an error)."""
+    directory: dict[str, SegmentRef] = {}
+    for path in segment_files(root):
+        try:
+            data = json.loads(path.read_bytes())
+        except (OSError, ValueError):
+            continue
+        if not isinstance(data, dict):
+            continue
+        segment_id, cid, name, status = (data.get(k) for k in ("id", "cid", "name", "status"))
+        if all(isinstance(v, str) for v in (segment_id, cid, name)):
+            status = status if isinstance(status, str) else SegmentStatus.ACTIVE.value
+            uses = segments_named(data.get("rule_set"))
+            directory.setdefault(segment_id, SegmentRef(cid, name, status, uses))
+    return directory
+
+
+def with_directory(context: StoreContext, root: Path) -> StoreContext:
+    """``context`` holding the segments of the store at ``root`` (when it holds none)."""
+    if context.segments is not None:
+        return context
+    return replace(context, segments=segment_directory(root))
 
 
 def validate_files(
@@ -86,7 +117,7 @@ def validate_files(
     """``paths`` checked as members of the store at ``root``: a file of the store as
     :func:`read_store` reads it, a file elsewhere as if it were added to the store (so a
     new file claiming an existing segment's id is caught before it is dropped in)."""
-    context = context or StoreContext()
+    context = with_directory(context or StoreContext(), root)
     store = {p.resolve(): read_segment(p, context) for p in segment_files(root)}
     added = [read_segment(p, context, placed=False) for p in paths if p.resolve() not in store]
     checked = _with_store_issues([*store.values(), *added])
@@ -119,7 +150,12 @@ def read_segment(
     declared = {k: data.get(k) for k in ("id", "cid", "name")}
     cid = data.get("cid") if isinstance(data.get("cid"), str) else ""
     issues = _segment_issues(data, path if placed else None, context)
-    bound, problems = validate(data.get("rule_set"), cid, context.custom_fields, context.limits)
+    context = with_directory(context, path.parent.parent)
+    segment_id = data.get("id") if isinstance(data.get("id"), str) else None
+    bound, problems = validate(
+        data.get("rule_set"), cid, context.custom_fields, context.limits,
+        segments=context.segments, segment_id=segment_id,
+    )  # fmt: skip
     issues += [Issue(i.code, "/rule_set" + i.pointer, i.message) for i in problems]
     if issues:
         return StoredSegment(path, None, tuple(issues), declared=declared)

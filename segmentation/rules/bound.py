@@ -109,6 +109,17 @@ class RecordAggregate:
 
 
 @dataclass(frozen=True)
+class SegmentTest:
+    """Membership of another segment of the tenant, read from its history as of the day
+    (or as of ``test.value.day`` for ``was_in_on``): ``test.operator`` is a positive
+    segment operator, negated or not."""
+
+    segment_id: str
+    test: Test
+    pointer: str = field(default="", compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class And:
     """Every part holds."""
 
@@ -122,10 +133,10 @@ class Or:
     parts: tuple[Node, ...]
 
 
-Node = And | Or | FieldTest | RecordCount | RecordAggregate
+Node = And | Or | FieldTest | RecordCount | RecordAggregate | SegmentTest
 """A node of the bound tree."""
 
-CONDITIONS = (FieldTest, RecordCount, RecordAggregate)
+CONDITIONS = (FieldTest, RecordCount, RecordAggregate, SegmentTest)
 """The leaves: one condition each."""
 
 
@@ -135,3 +146,16 @@ class BoundRuleSet:
 
     cid: str
     root: Node
+
+    def segments_used(self) -> frozenset[str]:
+        """The ids of the segments its conditions read."""
+        return frozenset(
+            leaf.segment_id for leaf in leaves(self.root) if isinstance(leaf, SegmentTest)
+        )
+
+
+def leaves(node: Node) -> list[Node]:
+    """The conditions under ``node``, in order."""
+    if isinstance(node, And | Or):
+        return [leaf for part in node.parts for leaf in leaves(part)]
+    return [node]

@@ -132,6 +132,9 @@ class Catalog(_Frozen):
     version: int
     profile: str
     """The mart with one row per contact that exists on the day: it drives every query."""
+    membership: str
+    """The membership history (segment_id, cid, contact_id, valid_from, valid_to) that
+    segment conditions read."""
     fields: tuple[Field, ...]
     associations: tuple[Association, ...]
     custom: CustomFields

@@ -41,6 +41,7 @@ from segmentation.rules.model import (
     Group,
     Match,
     RuleSet,
+    SegmentCondition,
 )
 from segmentation.rules.operators import OPERATORS
 
@@ -59,8 +60,8 @@ _COUNTS = {
 
 
 def describe(rule_set: RuleSet, custom_field_names: Mapping[str, str] | None = None) -> str:
-    """``rule_set`` in words; custom fields by their name in ``custom_field_names`` (by
-    field id), else by id."""
+    """``rule_set`` in words; custom fields and segments by their name in
+    ``custom_field_names`` (by id), else by id."""
     names = custom_field_names or {}
     groups = [_group(group, names) for group in rule_set.groups]
     if len(groups) == 1:
@@ -77,11 +78,33 @@ def describe_condition(condition: Condition, names: Mapping[str, str] | None = N
     names = names or {}
     if isinstance(condition, AssociationCondition):
         return _association(condition)
+    if isinstance(condition, SegmentCondition):
+        return _segment(condition, names)
     if isinstance(condition, CustomFieldCondition):
         label = names.get(condition.field_id, condition.field_id)
     else:
         label = _field_label(condition.field)
     return _test(label, condition.operator, condition.value)
+
+
+_SEGMENT_WORDS = {
+    "is_in": "in segment {segment}",
+    "is_not_in": "not in segment {segment}",
+    "was_in_on": "was in segment {segment} on {value}",
+    "entered_in_last_days": "entered segment {segment} in the last {value} days",
+    "exited_in_last_days": "exited segment {segment} in the last {value} days",
+    "in_for_at_least_days": "in segment {segment} for at least {value} days",
+}
+
+
+def _segment(condition: SegmentCondition, names: Mapping[str, str]) -> str:
+    segment = (
+        f'"{names[condition.segment_id]}"'
+        if condition.segment_id in names
+        else (condition.segment_id)
+    )
+    words = _SEGMENT_WORDS.get(condition.operator, "segment {segment} " + condition.operator)
+    return words.format(segment=segment, value=condition.value)
 
 
 def _association(condition: AssociationCondition) -> str:

@@ -16,7 +16,9 @@ A rule set, in JSON::
          "window": {"last_days": 30}},
         {"type": "association", "association": "orders", "window": {"last_days": 90},
          "aggregate": {"function": "sum", "field": "amount",
-                       "operator": "greater_than_or_equal", "value": 1000000}}]}]}
+                       "operator": "greater_than_or_equal", "value": 1000000}},
+        {"type": "segment", "segment_id": "9b1f...", "operator": "entered_in_last_days",
+         "value": 7}]}]}
 """
 
 from __future__ import annotations
@@ -157,8 +159,22 @@ class AssociationCondition(_Node):
     aggregate: Aggregate | None = None
 
 
+class SegmentCondition(_Node):
+    """Membership of another segment of the tenant as of the day, or a fact of its history:
+    "is in X", "entered X in the last 7 days", "has been in X for at least 30 days"."""
+
+    type: Literal["segment"]
+    segment_id: str = Field(description="The id of another active segment of the tenant.")
+    operator: str = Field(
+        description="`is_in`, `is_not_in`, `was_in_on` (a date), `entered_in_last_days`, "
+        "`exited_in_last_days` or `in_for_at_least_days` (a number of days)."
+    )
+    value: JsonValue = None
+
+
 Condition = Annotated[
-    FieldCondition | CustomFieldCondition | AssociationCondition, Field(discriminator="type")
+    FieldCondition | CustomFieldCondition | AssociationCondition | SegmentCondition,
+    Field(discriminator="type"),
 ]
 
 

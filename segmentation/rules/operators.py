@@ -80,6 +80,18 @@ _OPERATORS = (
 
 OPERATORS: dict[str, Operator] = {op.name: op for op in _OPERATORS}
 
+_SEGMENT_OPERATORS = (
+    Operator("is_in", "is in", Shape.NONE),
+    Operator("is_not_in", "is not in", Shape.NONE, negates="is_in"),
+    Operator("was_in_on", "was in on", Shape.DATE),
+    Operator("entered_in_last_days", "entered in the last N days", Shape.DAYS),
+    Operator("exited_in_last_days", "exited in the last N days", Shape.DAYS),
+    Operator("in_for_at_least_days", "has been in for at least N days", Shape.DAYS),
+)
+SEGMENT_OPERATORS: dict[str, Operator] = {op.name: op for op in _SEGMENT_OPERATORS}
+"""Operators of a segment condition: membership of another segment, as the day sees its
+history (docs/operators.md, "Segments and their history")."""
+
 _EMPTINESS = ("is_empty", "is_not_empty")
 _TEXT = (
     "is", "is_not", "contains", "does_not_contain", "starts_with", "ends_with", "is_any_of",
@@ -113,7 +125,8 @@ OPERATORS_BY_TYPE: dict[FieldType, tuple[str, ...]] = {
 def positive(operator: Operator) -> tuple[Operator, bool]:
     """The positive operator to evaluate, and whether the result is negated."""
     if operator.negates:
-        return OPERATORS[operator.negates], True
+        table = SEGMENT_OPERATORS if operator.name in SEGMENT_OPERATORS else OPERATORS
+        return table[operator.negates], True
     return operator, False
 
 

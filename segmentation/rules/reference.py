@@ -7,7 +7,9 @@ in differential tests.
 It reads the same bound tree as the compiler (validation resolves and parses a rule set
 once), the tree before the planner's passes. Tables are given as
 ``{"marts.contact_profile": [row, ...], ...}`` with rows as dicts holding the mart
-columns (dates as ``datetime.date``, multi-select values as lists).
+columns (dates as ``datetime.date``, multi-select values as lists). Segment conditions
+read ``history``: for each segment, the members of each day it was computed on, day by
+day (where the compiler reads stretches of membership).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from segmentation.rules.bound import (
     Or,
     RecordAggregate,
     RecordCount,
+    SegmentTest,
     Test,
 )
 from segmentation.rules.catalog import FieldType, load_catalog
@@ -42,9 +45,18 @@ _TEXTUAL = {
 }  # fmt: skip
 
 
-def evaluate(bound: BoundRuleSet, as_of: date, tables: Mapping[str, Iterable[Row]]) -> set[str]:
+History = Mapping[str, Mapping[date, Iterable[str]]]
+"""Segment id -> each day it was computed on -> its members that day."""
+
+
+def evaluate(
+    bound: BoundRuleSet,
+    as_of: date,
+    tables: Mapping[str, Iterable[Row]],
+    history: History | None = None,
+) -> set[str]:
     """Ids of the tenant's contacts that match ``bound`` as of ``as_of``."""
-    evaluator = _Evaluator(bound.cid, as_of, tables)
+    evaluator = _Evaluator(bound.cid, as_of, tables, history)
     return {
         row["contact_id"]
         for row in evaluator.rows(load_catalog().profile)
@@ -65,16 +77,30 @@ class Verdict:
 
 
 def explain(
-    bound: BoundRuleSet, as_of: date, tables: Mapping[str, Iterable[Row]], contact_id: str
+    bound: BoundRuleSet,
+    as_of: date,
+    tables: Mapping[str, Iterable[Row]],
+    contact_id: str,
+    history: History | None = None,
 ) -> Verdict:
     """Why ``contact_id`` is (or is not) matched by ``bound`` as of ``as_of``: the verdict
     of the rule set, of each group and of each condition, with the values that decided."""
-    return _Evaluator(bound.cid, as_of, tables).verdict(bound.root, contact_id)
+    return _Evaluator(bound.cid, as_of, tables, history).verdict(bound.root, contact_id)
 
 
 class _Evaluator:
-    def __init__(self, cid: str, as_of: date, tables: Mapping[str, Iterable[Row]]) -> None:
+    def __init__(
+        self,
+        cid: str,
+        as_of: date,
+        tables: Mapping[str, Iterable[Row]],
+        history: History | None = None,
+    ) -> None:
         self.cid, self.as_of = cid, as_of
+        self.history = {
+            segment_id: {day: frozenset(members) for day, members in sorted(days.items())}
+            for segment_id, days in (history or {}).items()
+        }
         self.tables = {name: [r for r in rows if r["cid"] == cid] for name, rows in tables.items()}
         self.by_contact: dict[str, dict[str, list[Row]]] = {}
         for name, rows in self.tables.items():
@@ -103,7 +129,16 @@ class _Evaluator:
         if isinstance(node, RecordAggregate):
             value = self._aggregate(node, contact_id)
             return Verdict(test_holds(node.test, value, self.as_of), node.pointer, value)
+        if isinstance(node, SegmentTest):
+            days = self._days_in(node.segment_id, contact_id)
+            held = _SEGMENT_HOLDS[node.test.operator.name](days, node.test.value, self.as_of)
+            return Verdict(held != node.test.negated, node.pointer, _last(days, self.as_of))
         raise TypeError(type(node).__name__)
+
+    def _days_in(self, segment_id: str, contact_id: str) -> list[tuple[date, bool]]:
+        """Each day the segment was computed on, and whether the contact was a member."""
+        days = self.history.get(segment_id, {})
+        return [(day, contact_id in members) for day, members in days.items()]
 
     def _value(self, node: FieldTest, contact_id: str):
         source = node.source
@@ -134,6 +169,59 @@ class _Evaluator:
             if r.get(node.column) is not None
         ]
         return aggregate(node.function, values)
+
+
+def _member_on(days: list[tuple[date, bool]], on: date) -> bool:
+    """Membership on ``on``: as on the last day computed at or before it (none: not in)."""
+    before = [member for day, member in days if day <= on]
+    return bool(before) and before[-1]
+
+
+def _last(days: list[tuple[date, bool]], as_of: date) -> str:
+    """What decided a segment condition, in words: the latest computed day's membership."""
+    before = [(day, member) for day, member in days if day <= as_of]
+    if not before:
+        return "never computed by this day"
+    day, member = before[-1]
+    return f"{'in' if member else 'not in'} on {day.isoformat()}"
+
+
+def _became(days: list[tuple[date, bool]], value: Value, as_of: date, member: bool) -> bool:
+    """Whether, on a computed day of the last ``value.days``, membership became ``member``:
+    the contact is (not) a member that day and was not (was) on the computed day before.
+    Before its first computed day nobody is a member of a segment."""
+    first = as_of - timedelta(days=value.days - 1)
+    previous = False
+    for day, now in days:
+        if day > as_of:
+            break
+        if now == member and previous != member and day >= first:
+            return True
+        previous = now
+    return False
+
+
+def _member_for(days: list[tuple[date, bool]], value: Value, as_of: date) -> bool:
+    """A member on the day, and on every computed day back to ``value.days - 1`` days
+    before it, from a first day of membership on or before that."""
+    before = [(day, member) for day, member in days if day <= as_of]
+    if not before or not before[-1][1]:
+        return False
+    start = before[-1][0]
+    for day, member in reversed(before):
+        if not member:
+            break
+        start = day
+    return start <= as_of - timedelta(days=value.days - 1)
+
+
+_SEGMENT_HOLDS = {
+    "is_in": lambda days, v, d: _member_on(days, d),
+    "was_in_on": lambda days, v, d: v.day <= d and _member_on(days, v.day),
+    "entered_in_last_days": lambda days, v, d: _became(days, v, d, member=True),
+    "exited_in_last_days": lambda days, v, d: _became(days, v, d, member=False),
+    "in_for_at_least_days": _member_for,
+}
 
 
 _COUNT_HOLDS = {

@@ -37,6 +37,7 @@ from segmentation.rules.bound import (
     RecordAggregate,
     RecordCount,
     RecordFilter,
+    SegmentTest,
     Test,
     Window,
 )
@@ -50,14 +51,17 @@ from segmentation.rules.model import (
     FieldCondition,
     Match,
     RuleSet,
+    SegmentCondition,
 )
 from segmentation.rules.operators import (
     OPERATORS,
     OPERATORS_BY_TYPE,
+    SEGMENT_OPERATORS,
     InvalidValue,
     parse_value,
     positive,
 )
+from segmentation.rules.references import ACTIVE, SegmentRef, cycle
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,10 @@ class Context:
     """Every tenant's custom fields by id (to tell "another tenant's" from "unknown")."""
     limits: Limits = field(default_factory=Limits)
     catalog: Catalog = field(default_factory=load_catalog)
+    segments: Mapping[str, SegmentRef] = field(default_factory=dict)
+    """Every segment of the store by id, for segment conditions."""
+    segment_id: str | None = None
+    """The id of the segment whose rule set this is (None for an unsaved one)."""
 
 
 _CONDITION = TypeAdapter(Condition)
@@ -97,10 +105,18 @@ def validate(
     cid: str,
     custom_fields: Mapping[str, CustomField] | None = None,
     limits: Limits | None = None,
+    *,
+    segments: Mapping[str, SegmentRef] | None = None,
+    segment_id: str | None = None,
 ) -> tuple[BoundRuleSet | None, list[Issue]]:
     """``data`` (parsed JSON, or JSON text) as tenant ``cid``'s rule set: bound when it is
-    valid, else None and every problem."""
-    return _bind(data, Context(cid, custom_fields or {}, limits or Limits()))
+    valid, else None and every problem. ``segments``: the store's segments by id, which
+    segment conditions may name; ``segment_id``: the segment this rule set belongs to."""
+    context = Context(
+        cid, custom_fields or {}, limits or Limits(), segments=segments or {},
+        segment_id=segment_id,
+    )  # fmt: skip
+    return _bind(data, context)
 
 
 def check(
@@ -108,9 +124,11 @@ def check(
     cid: str,
     custom_fields: Mapping[str, CustomField] | None = None,
     limits: Limits | None = None,
+    *,
+    segments: Mapping[str, SegmentRef] | None = None,
 ) -> list[Issue]:
     """Every problem of ``data`` as a rule set of tenant ``cid`` (see :func:`validate`)."""
-    return validate(data, cid, custom_fields, limits)[1]
+    return validate(data, cid, custom_fields, limits, segments=segments)[1]
 
 
 def bind(
@@ -118,10 +136,12 @@ def bind(
     cid: str,
     custom_fields: Mapping[str, CustomField] | None = None,
     limits: Limits | None = None,
+    *,
+    segments: Mapping[str, SegmentRef] | None = None,
 ) -> BoundRuleSet:
     """``data`` as tenant ``cid``'s bound rule set; :class:`InvalidRuleSet` lists every
     problem otherwise (see :func:`validate`)."""
-    bound, issues = validate(data, cid, custom_fields, limits)
+    bound, issues = validate(data, cid, custom_fields, limits, segments=segments)
     if issues:
         raise InvalidRuleSet(issues)
     return bound
@@ -271,7 +291,61 @@ def _bind_condition(condition, pointer: str, context: Context) -> Bound:
         return _bind_field(condition, pointer, context)
     if isinstance(condition, CustomFieldCondition):
         return _bind_custom_field(condition, pointer, context)
+    if isinstance(condition, SegmentCondition):
+        return _bind_segment(condition, pointer, context)
     return _bind_association(condition, pointer, context)
+
+
+def _bind_segment(condition: SegmentCondition, pointer: str, context: Context) -> Bound:
+    issues = _reference_issues(condition.segment_id, f"{pointer}/segment_id", context)
+    operator = SEGMENT_OPERATORS.get(condition.operator)
+    if operator is None:
+        code = "operator_not_allowed" if condition.operator in OPERATORS else "unknown_operator"
+        message = f"`{condition.operator}` does not apply to a segment; use one of: " + (
+            ", ".join(SEGMENT_OPERATORS)
+        )
+        return None, [*issues, Issue(code, f"{pointer}/operator", message)]
+    try:
+        # A segment's membership is a yes or no for the day: its "type" is boolean.
+        value = parse_value(operator, FieldType.BOOLEAN, condition.value, context.limits)
+    except InvalidValue as error:
+        issues.append(Issue(error.code, f"{pointer}/value", str(error)))
+    if issues:
+        return None, issues
+    base, negated = positive(operator)
+    return SegmentTest(
+        condition.segment_id, Test(base, negated, FieldType.BOOLEAN, value), pointer
+    ), []
+
+
+def _reference_issues(segment_id: str, pointer: str, context: Context) -> list[Issue]:
+    """Why the rule set may not name segment ``segment_id``: unknown, another tenant's,
+    archived, or closing a cycle of segments that use each other."""
+    target = context.segments.get(segment_id)
+    if target is None or target.cid != context.cid:
+        code = "unknown_segment" if target is None else "segment_of_another_tenant"
+        whose = "no segment" if target is None else "the segment belongs to another tenant:"
+        message = f"{whose} {segment_id!r}; name one of this tenant's active segments"
+        return [Issue(code, pointer, message)]
+    if target.status != ACTIVE:
+        message = (
+            f"segment {target.name!r} ({segment_id}) is {target.status}: it is no longer "
+            "computed; restore it or name an active segment"
+        )
+        return [Issue("archived_segment", pointer, message)]
+    if context.segment_id is None:
+        return []
+    path = cycle(context.segment_id, [segment_id], context.segments)
+    if path is None:
+        return []
+    names = " → ".join(_segment_label(s, context) for s in path)
+    message = f"segments would use each other in a cycle: {names}; remove one of these uses"
+    return [Issue("segment_cycle", pointer, message)]
+
+
+def _segment_label(segment_id: str, context: Context) -> str:
+    found = context.segments.get(segment_id)
+    return f"{found.name!r} ({segment_id})" if found else segment_id
 
 
 def _bind_field(condition: FieldCondition, pointer: str, context: Context) -> Bound:

@@ -13,6 +13,7 @@ from segmentation.daily.stats import DAILY_STATS, DISTRIBUTIONS
 from segmentation.daily.store import DEFINITIONS
 from segmentation.landing.load import QUARANTINE
 from segmentation.preview import preview
+from segmentation.rules.references import SegmentRef, segments_named
 from segmentation.rules.validate import bind
 from segmentation.warehouse import custom_fields
 
@@ -71,21 +72,27 @@ def segments_report(con: duckdb.DuckDBPyConnection, day: date) -> list[str]:
     tops = _top_buckets(con, day)
     fields = custom_fields(con)
     recorded = con.execute(
-        f"SELECT path, segment_id, cid, status, is_valid, issues, rule_set FROM {DEFINITIONS} "
-        "ORDER BY path"
+        "SELECT path, segment_id, cid, status, is_valid, issues, rule_set, name "
+        f"FROM {DEFINITIONS} ORDER BY path"
     ).fetchall()
+    directory = {
+        segment_id: SegmentRef(cid, name or "", status or "", segments_named(json.loads(rule_set)))
+        for _path, segment_id, cid, status, _valid, _issues, rule_set, name in recorded
+        if segment_id and rule_set
+    }
     lines = [
         f"  {'segment':<46} {'preview':>7} {'members':>7} {'reach':>6} {'in':>5} {'out':>5}"
         f" {'WA':>6} {'email':>6}  top source / domicile / age / gender"
     ]
-    for path, segment_id, cid, status, valid, issues, rule_set in recorded:
+    for path, segment_id, cid, status, valid, issues, rule_set, _name in recorded:
         folder, file = path.split("/")
         name = f"{folder[:8]}/{file.removesuffix('.json')}"
         if not valid:
             codes = ", ".join(sorted({i["code"] for i in json.loads(issues)}))
             lines.append(f"  {name:<46} INVALID ({codes})")
             continue
-        matched = preview(con, bind(rule_set, cid, fields), day).total_matched
+        bound = bind(rule_set, cid, fields, segments=directory)
+        matched = preview(con, bound, day).total_matched
         if segment_id not in stats:
             lines.append(f"  {name:<46} {matched:>7,}  (not computed: {status})")
             continue

@@ -94,14 +94,20 @@ def segment_directory(root: Path) -> dict[str, SegmentRef]:
             data = json.loads(path.read_bytes())
         except (OSError, ValueError):
             continue
-        if not isinstance(data, dict):
-            continue
-        segment_id, cid, name, status = (data.get(k) for k in ("id", "cid", "name", "status"))
-        if all(isinstance(v, str) for v in (segment_id, cid, name)):
-            status = status if isinstance(status, str) else SegmentStatus.ACTIVE.value
-            uses = segments_named(data.get("rule_set"))
-            directory.setdefault(segment_id, SegmentRef(cid, name, status, uses))
+        for segment_id, ref in _entry(data).items():
+            directory.setdefault(segment_id, ref)
     return directory
+
+
+def _entry(data: object) -> dict[str, SegmentRef]:
+    """A segment file's entry in the directory (none without an id, tenant and name)."""
+    if not isinstance(data, dict):
+        return {}
+    segment_id, cid, name, status = (data.get(k) for k in ("id", "cid", "name", "status"))
+    if not all(isinstance(v, str) for v in (segment_id, cid, name)):
+        return {}
+    status = status if isinstance(status, str) else SegmentStatus.ACTIVE.value
+    return {segment_id: SegmentRef(cid, name, status, segments_named(data.get("rule_set")))}
 
 
 def with_directory(context: StoreContext, root: Path) -> StoreContext:
@@ -150,11 +156,11 @@ def read_segment(
     declared = {k: data.get(k) for k in ("id", "cid", "name")}
     cid = data.get("cid") if isinstance(data.get("cid"), str) else ""
     issues = _segment_issues(data, path if placed else None, context)
-    context = with_directory(context, path.parent.parent)
+    segments = {**with_directory(context, path.parent.parent).segments, **_entry(data)}
     segment_id = data.get("id") if isinstance(data.get("id"), str) else None
     bound, problems = validate(
         data.get("rule_set"), cid, context.custom_fields, context.limits,
-        segments=context.segments, segment_id=segment_id,
+        segments=segments, segment_id=segment_id,
     )  # fmt: skip
     issues += [Issue(i.code, "/rule_set" + i.pointer, i.message) for i in problems]
     if issues:

@@ -73,7 +73,7 @@ def dependency_levels(uses: Mapping[str, Iterable[str]]) -> list[list[str]]:
     >>> dependency_levels({"a": ["b"], "b": [], "c": ["a", "x"]})
     [['b'], ['a'], ['c']]
     """
-    waiting = {s: {u for u in used if u in uses and u != s} for s, used in uses.items()}
+    waiting = {s: {u for u in used if u in uses} for s, used in uses.items()}
     levels = []
     while waiting:
         ready = sorted(s for s, needs in waiting.items() if not needs)

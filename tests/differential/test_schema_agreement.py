@@ -63,6 +63,8 @@ def conditions() -> st.SearchStrategy:
                  "operator": st.just("is"), "value": st.just("Jakarta")}),
         objects({"type": st.just("custom_field"), "field_id": st.just("f1"),
                  "operator": st.just("is_empty")}),
+        objects({"type": st.just("segment"), "segment_id": st.just("s1"),
+                 "operator": st.just("entered_in_last_days"), "value": st.just(7)}),
         objects({"type": mostly(["association"], ["segment", "Association"]),
                  "association": st.just("tickets"), "where": st.lists(sub_filter, max_size=2),
                  "count": count, "window": window}),

@@ -121,3 +121,59 @@ def test_a_new_file_is_checked_against_the_store_it_will_join(tmp_path: Path) ->
     assert [i.code for i in item.issues] == ["duplicate_segment_id"]
     (kept,) = validate_files([root / "t1" / "a.json"], root)
     assert [i.code for i in kept.issues] == []  # only a file in the store: no claim
+
+
+def uses(*segment_ids: str, operator: str = "is_in") -> dict:
+    """A rule set of one condition on each of ``segment_ids``."""
+    conditions = [{"type": "segment", "segment_id": s, "operator": operator} for s in segment_ids]
+    return {"groups": [{"conditions": conditions}]}
+
+
+def test_segment_conditions_name_active_segments_of_the_tenant(tmp_path: Path) -> None:
+    root = store(
+        tmp_path,
+        **{
+            "t1/base": segment("s1", "Base"),
+            "t1/old": segment("s2", "Old", status="archived"),
+            "t2/theirs": segment("s3", "Theirs", cid="t2"),
+            "t1/good": segment("s4", "Good", rule_set=uses("s1")),
+            "t1/archived": segment("s5", "On archived", rule_set=uses("s2")),
+            "t1/foreign": segment("s6", "On foreign", rule_set=uses("s3")),
+            "t1/unknown": segment("s7", "On unknown", rule_set=uses("nope")),
+        },
+    )
+    assert problems(root) == {
+        "t1/base": set(), "t1/old": set(), "t2/theirs": set(), "t1/good": set(),
+        "t1/archived": {"archived_segment"},
+        "t1/foreign": {"segment_of_another_tenant"},
+        "t1/unknown": {"unknown_segment"},
+    }  # fmt: skip
+    (issue,) = {i.path.stem: i for i in read_store(root)}["foreign"].issues
+    assert issue.pointer == "/rule_set/groups/0/conditions/0/segment_id"
+
+
+def test_a_cycle_of_segments_is_refused_naming_its_path(tmp_path: Path) -> None:
+    root = store(
+        tmp_path,
+        **{
+            "t1/a": segment("a", "A", rule_set=uses("b")),
+            "t1/b": segment("b", "B", rule_set=uses("c")),
+            "t1/c": segment("c", "C", rule_set=uses("a")),
+            "t1/self": segment("d", "D", rule_set=uses("d", operator="is_not_in")),
+            "t1/outside": segment("e", "E", rule_set=uses("a")),
+        },
+    )
+    found = {i.path.stem: i for i in read_store(root)}
+    assert {k: [i.code for i in v.issues] for k, v in found.items()} == {
+        "a": ["segment_cycle"], "b": ["segment_cycle"], "c": ["segment_cycle"],
+        "self": ["segment_cycle"], "outside": [],
+    }  # fmt: skip
+    assert "'A' (a) → 'B' (b) → 'C' (c) → 'A' (a)" in found["a"].issues[0].message
+
+
+def test_a_new_file_closing_a_cycle_is_refused_before_it_joins(tmp_path: Path) -> None:
+    root = store(tmp_path / "store", **{"t1/a": segment("a", "A", rule_set=uses("c"))})
+    draft = store(tmp_path / "drafts", **{"t1/c": segment("c", "C", rule_set=uses("a"))})
+    (item,) = validate_files([draft / "t1" / "c.json"], root)
+    assert [i.code for i in item.issues] == ["segment_cycle"]
+    assert "'C' (c) → 'A' (a) → 'C' (c)" in item.issues[0].message

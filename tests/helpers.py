@@ -206,17 +206,26 @@ def members_by_spark(
     spark, rule_set: BoundRuleSet, as_of: date, tables: dict[str, list[dict]]
 ) -> set[str]:
     """The contacts the compiled Spark SQL of ``rule_set`` selects from ``tables``, run by
-    ``spark``. Each table the query reads becomes a temporary view of the rows, typed as
-    DuckDB types them; only the names change (a view cannot belong to a database)."""
-    tree = compile_rule_set(rule_set, as_of)
-    views = {}
+    ``spark`` (see :func:`members_on_spark`)."""
     with in_memory_marts(tables) as con:
-        for table in {f"{t.db}.{t.name}" for t in tree.find_all(exp.Table)}:
-            views[table] = table.replace(".", "__")
-            rows = con.table(table).to_arrow_table()
-            if rows.num_rows == 0:  # Spark needs a chunk, even an empty one
-                empty = [pa.array([], column.type) for column in rows.schema]
-                rows = pa.Table.from_arrays(empty, schema=rows.schema)
-            spark.createDataFrame(rows).createOrReplaceTempView(views[table])
+        return members_on_spark(spark, compile_rule_set(rule_set, as_of), con)
+
+
+def members_on_spark(spark, tree: exp.Select, con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The contacts the compiled query ``tree`` selects, rendered for and run by ``spark``
+    over the tables of ``con`` it reads. Each becomes a temporary view of the rows, typed
+    as DuckDB types them; only the names change (a view cannot belong to a database)."""
+    views = {}
+    for table in {f"{t.db}.{t.name}" for t in tree.find_all(exp.Table)}:
+        views[table] = table.replace(".", "__")
+        rows = con.table(table).to_arrow_table()
+        if rows.num_rows == 0:  # Spark needs a chunk, even an empty one
+            empty = [pa.array([], column.type) for column in rows.schema]
+            rows = pa.Table.from_arrays(empty, schema=rows.schema)
+        spark.createDataFrame(rows).createOrReplaceTempView(views[table])
     sql = to_sql(exp.replace_tables(tree, views), "spark")
-    return {row[0] for row in spark.sql(sql).collect()}
+    try:
+        return {row[0] for row in spark.sql(sql).collect()}
+    finally:  # the session is shared by the Spark tests: leave no view behind
+        for view in views.values():
+            spark.catalog.dropTempView(view)

@@ -22,12 +22,13 @@ from segmentation.compile.query import compile_rule_set
 from segmentation.daily.membership import DAYS, MEMBERSHIP, apply_day, ensure_tables
 from segmentation.daily.run import run_day
 from segmentation.daily.store import StoredSegment
-from segmentation.rules.model import Segment
+from segmentation.explain import explain_contact
+from segmentation.rules.model import RuleSet, Segment
 from segmentation.rules.operators import SEGMENT_OPERATORS
 from segmentation.rules.reference import evaluate
 from segmentation.rules.references import SegmentRef
 from segmentation.rules.validate import bind, strict
-from tests.helpers import in_memory_marts
+from tests.helpers import in_memory_marts, members_on_spark
 from tests.strategies import PROFILE
 
 AS_OF = date(2026, 3, 1)
@@ -36,6 +37,13 @@ SEGMENTS = ("s0", "s1", "s2")
 SETTINGS = {
     "deadline": None,
     "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
+}
+SETTINGS_WITH_SPARK = {
+    "deadline": None,
+    "suppress_health_check": [
+        *SETTINGS["suppress_health_check"],
+        HealthCheck.function_scoped_fixture,
+    ],
 }
 
 
@@ -121,6 +129,17 @@ def test_history_conditions_agree_with_the_reference_evaluator(history, raw, dat
     assert found == evaluate(rule_set, AS_OF, profile_rows(), history)
 
 
+@settings(max_examples=60, **SETTINGS_WITH_SPARK)
+@given(history=histories(), raw=segment_rule_sets())
+def test_history_conditions_agree_on_spark(spark, history, raw) -> None:
+    """The Spark rendering of the same queries, over the same stretches."""
+    rule_set = bind(raw, "t1", segments=directory())
+    with in_memory_marts(profile_rows()) as con:
+        record(con, history, [(s, d) for s in SEGMENTS for d in history[s]])
+        found = members_on_spark(spark, compile_rule_set(rule_set, AS_OF), con)
+    assert found == evaluate(rule_set, AS_OF, profile_rows(), history)
+
+
 @st.composite
 def segment_graphs(draw) -> list[tuple[str, dict]]:
     """Segments s0..sN in a random order: each uses only segments of a lower number (so
@@ -192,3 +211,19 @@ def test_segments_that_use_segments_are_computed_after_them(graph, cities, earli
         history.setdefault(s, {})[AS_OF] = frozenset(members)
         assert found[s] == members, s
     assert computed == {s for s, _ in graph}
+
+
+@settings(max_examples=80, **SETTINGS)
+@given(history=histories(), raw=segment_rule_sets())
+def test_explanations_of_segment_conditions_agree_with_membership(history, raw) -> None:
+    """Why a contact is (not) matched, read from the recorded history of the one contact,
+    gives the compiled SQL's verdict for every contact."""
+    rule_set, bound = strict(RuleSet, raw), bind(raw, "t1", segments=directory())
+    with in_memory_marts(profile_rows()) as con:
+        record(con, history, [(s, d) for s in SEGMENTS for d in history[s]])
+        members = {r[0] for r in con.execute(to_sql(compile_rule_set(bound, AS_OF))).fetchall()}
+        for contact_id in CONTACTS:
+            why = explain_contact(con, rule_set, bound, contact_id, AS_OF)
+            assert why.matched == (contact_id in members), contact_id
+            assert all(c.summary.startswith(("in ", "not in ", "was in ", "entered ", "exited "))
+                       for g in why.groups for c in g.conditions)  # fmt: skip

@@ -9,16 +9,21 @@ writes only the changes.
 
 from __future__ import annotations
 
+import json
+import shutil
 import time
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import duckdb
 from sqlglot import exp
 
 from segmentation.compile import to_sql
 from segmentation.daily.evaluate import evaluate_segments, flags_query
-from segmentation.daily.membership import MEMBERSHIP, apply_staged_day, ensure_tables
+from segmentation.daily.membership import MEMBERSHIP, SCHEMA, apply_staged_day, ensure_tables
+from segmentation.daily.run import DuckDBSegments, compute_day
+from segmentation.daily.store import StoreContext, read_store
 from segmentation.rules.bound import BoundRuleSet
 from segmentation.rules.catalog import load_catalog
 from segmentation.rules.validate import bind
@@ -76,8 +81,28 @@ def _templates(cid: str, tenant: int, k: int) -> dict:
     return {"version": 1, "groups": [{"match": match, "conditions": shapes[k % 10]}]}
 
 
-def bench_rule_set_files(cids: list[str]) -> dict[str, dict]:
-    """The same 200 segments as stored segment files, by ``<cid>/<name>.json``."""
+NESTED_FROM = 15
+"""With nesting, a tenant's segments from this number on (5 of 20: 50 of 200) use others."""
+
+
+def _nested(cid: str, tenant: int, k: int) -> dict:
+    """Rule set ``k`` using two of the tenant's segments that use none: in the first and
+    not in the second, or entered the first in the last 7 days and its own shape."""
+    first, second = stable_id("bench", cid, k - NESTED_FROM), stable_id("bench", cid, k - 10)
+    own = _templates(cid, tenant, k)["groups"][0]["conditions"][:2]
+
+    def segment(segment_id: str, operator: str, value: int | None = None) -> dict:
+        return {"type": "segment", "segment_id": segment_id, "operator": operator, "value": value}
+
+    return {"version": 1, "match": "any", "groups": [
+        {"match": "all", "conditions": [segment(first, "is_in"), segment(second, "is_not_in")]},
+        {"match": "all", "conditions": [segment(first, "entered_in_last_days", 7), *own]},
+    ]}  # fmt: skip
+
+
+def bench_rule_set_files(cids: list[str], nested: bool = False) -> dict[str, dict]:
+    """The same 200 segments as stored segment files, by ``<cid>/<name>.json``; with
+    ``nested``, the last 5 of each tenant use two of its other segments."""
     return {
         f"{cid}/bench-{k:02d}.json": {
             "id": stable_id("bench", cid, k),
@@ -86,7 +111,7 @@ def bench_rule_set_files(cids: list[str]) -> dict[str, dict]:
             "status": "active",
             "created_at": "2026-11-01T09:00:00Z",
             "updated_at": "2026-11-01T09:00:00Z",
-            "rule_set": _templates(cid, t, k),
+            "rule_set": (_nested if nested and k >= NESTED_FROM else _templates)(cid, t, k),
         }
         for t, cid in enumerate(cids)
         for k in range(SEGMENTS_PER_TENANT)
@@ -153,6 +178,34 @@ def run_day(con: duckdb.DuckDBPyConnection, day: date) -> tuple[float, DayFigure
     bound = min(lower_bound(con, rule_sets, day) for _ in range(3))
     figures = membership_day(con, rule_sets, day)
     return bound, figures, len(rule_sets)
+
+
+def nesting(con: duckdb.DuckDBPyConnection, day: date, store: Path) -> tuple[float, float]:
+    """Seconds of the day's segments (``compute_day``: evaluation and history, level by
+    level) for the 200 segments without references, and with 50 using others; each on a
+    fresh history, best of two, interleaved."""
+    cids = [r[0] for r in con.execute(f"SELECT DISTINCT cid FROM {load_catalog().profile} "
+                                      "ORDER BY 1").fetchall()]  # fmt: skip
+    context = StoreContext(custom_fields=custom_fields(con))
+    stores = {}
+    for nested in (False, True):
+        root = store / ("nested" if nested else "plain")
+        shutil.rmtree(root, ignore_errors=True)
+        for relative, document in bench_rule_set_files(cids, nested).items():
+            (root / relative).parent.mkdir(parents=True, exist_ok=True)
+            (root / relative).write_text(json.dumps(document))
+        stores[nested] = read_store(root, context)
+        invalid = [item.issues for item in stores[nested] if not item.valid]
+        if invalid:
+            raise ValueError(f"benchmark segments invalid: {invalid[:3]}")
+    seconds: dict[bool, list[float]] = {False: [], True: []}
+    for _ in range(2):
+        for nested, stored in stores.items():
+            con.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+            started = time.perf_counter()
+            compute_day(DuckDBSegments(con), day, stored)
+            seconds[nested].append(time.perf_counter() - started)
+    return min(seconds[False]), min(seconds[True])
 
 
 def report(days: list[tuple[float, DayFigures]], segments: int) -> str:

@@ -193,3 +193,36 @@ def test_explain_agrees_with_the_matched_customers_and_hides_contacts_not_shown(
     with served.client(served.token(user="someone-else", customers=Access.OWNED)) as client:
         hidden = client.get(f"/v1/segments/{segment_id}/explain", params={"contact_id": member})
     assert hidden.status_code == 404, "a contact the caller may not see is not explained"
+
+
+def test_segments_of_segments_are_offered_previewed_and_never_closed_in_a_cycle(served: Served):
+    """The palette lists the tenant's segments; a preview of "is in" one reads its
+    recorded history; an edit that would close a cycle is refused with the path."""
+    with served.client() as client:
+        base = client.post("/v1/segments", json={"name": "Base", "rule_set": CITY_IS_JAKARTA})
+        base_id = base.json()["id"]
+
+        def on(segment_id: str, operator: str = "is_not_in") -> dict:
+            condition = {"type": "segment", "segment_id": segment_id, "operator": operator}
+            return {"groups": [{"conditions": [condition]}]}
+
+        user = client.post("/v1/segments", json={"name": "User", "rule_set": on(base_id)})
+        assert user.status_code == 201, user.text
+        palette = client.get("/v1/customers/fields").json()
+        preview = client.post("/v1/segments/preview", json={"rule_set": on(base_id)})
+        unknown = client.post("/v1/segments/preview", json={"rule_set": on("nope")})
+        closing = client.patch(
+            f"/v1/segments/{base_id}",
+            json={"rule_set": on(user.json()["id"], "is_in")},
+            headers={"If-Match": base.headers["ETag"]},
+        )
+    assert {"id": base_id, "name": "Base"} in palette["segments"]
+    assert "entered_in_last_days" in palette["segment_operators"]
+    # Not computed yet: nobody is in it, so everybody is "not in" it.
+    assert preview.status_code == 200, preview.text
+    assert preview.json()["total_matched"] == preview.json()["total_customer_base"]
+    assert unknown.status_code == 422
+    assert unknown.json()["error"]["details"][0]["code"] == "unknown_segment"
+    assert closing.status_code == 422, closing.text
+    (detail,) = closing.json()["error"]["details"]
+    assert detail["code"] == "segment_cycle" and "'Base'" in detail["message"]

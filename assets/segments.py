@@ -23,7 +23,12 @@ MEMBERSHIP_KEY = dg.AssetKey(["segments", "segment_membership"])
 DAYS_KEY = dg.AssetKey(["segments", "segment_days"])
 STATS_KEYS = [
     dg.AssetKey(["segments", name])
-    for name in ("segment_daily_stats", "segment_distributions", "segment_matched_customers")
+    for name in (
+        "segment_daily_stats",
+        "segment_distributions",
+        "segment_matched_customers",
+        "segment_sizes",
+    )
 ]
 """The segments' stats: dbt models downstream of :data:`MEMBERSHIP_KEY` and :data:`DAYS_KEY`
 (their dbt sources), built by the ``segment_stats`` step (assets/dbt.py)."""

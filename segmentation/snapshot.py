@@ -56,6 +56,7 @@ def snapshot_tables() -> list[str]:
         membership.DAYS,
         membership.MEMBERSHIP,
         stats.DAILY_STATS,
+        stats.SIZES,
         stats.DISTRIBUTIONS,
         stats.MATCHED_CUSTOMERS,
     }
@@ -107,6 +108,7 @@ def publish_tables(con: duckdb.DuckDBPyConnection, directory: Path, as_of: date)
 
 STORED_BY_SEGMENT = {
     stats.DAILY_STATS: "segment_id, day",
+    stats.SIZES: "segment_id, day",
     stats.DISTRIBUTIONS: "segment_id, day",
     stats.MATCHED_CUSTOMERS: "segment_id, last_activity_on DESC",
     membership.DAYS: "segment_id, day",

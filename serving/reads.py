@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 import duckdb
 
 from segmentation.daily.membership import DAYS
-from segmentation.daily.stats import DAILY_STATS, DISTRIBUTIONS, MATCHED_CUSTOMERS
+from segmentation.daily.stats import DAILY_STATS, DISTRIBUTIONS, MATCHED_CUSTOMERS, SIZES
 from segmentation.landing.sources import entity
 from segmentation.rules.catalog import FieldType, load_catalog
 from segmentation.rules.model import AggregateFunction, CountOperator
@@ -115,15 +115,18 @@ def growth(
     con: duckdb.DuckDBPyConnection, cid: str, segment_id: str, start: date, end: date
 ) -> list[dict]:
     """total_matched, entered, exited and the rule set's version per computed day from
-    ``start`` to ``end``."""
+    ``start`` to ``end``, from the membership history (the sizes), with the percentage of
+    the customer base where that day's stats were built (else None)."""
     return _rows(
         con,
         f"""
-        SELECT day, total_matched, entered, exited, percentage_reach,
-               rule_set_hash AS rule_set_version
-        FROM {DAILY_STATS}
-        WHERE cid = $cid AND segment_id = $segment AND day BETWEEN $start AND $end
-        ORDER BY day
+        SELECT z.day, z.total_matched, z.entered,
+               z.exited, s.percentage_reach, z.rule_set_hash AS rule_set_version
+        FROM {SIZES} z
+        LEFT JOIN {DAILY_STATS} s ON s.segment_id = z.segment_id AND s.day = z.day
+        WHERE z.cid = $cid AND z.segment_id = $segment AND z.day BETWEEN $start AND $end
+          AND z.rule_set_hash IS NOT NULL
+        ORDER BY z.day
         """,
         {"cid": cid, "segment": segment_id, "start": start, "end": end},
     )

@@ -24,7 +24,7 @@ OWNERS = {
     "segmentation/landing/load.py": {load.QUARANTINE, load.LOAD_LOG},
     "segmentation/daily/membership.py": {membership.MEMBERSHIP, membership.DAYS},
     "segmentation/daily/stats.py": {stats.DAILY_STATS, stats.DISTRIBUTIONS,
-                                    stats.MATCHED_CUSTOMERS},
+                                    stats.MATCHED_CUSTOMERS, stats.SIZES},
     "segmentation/daily/store.py": {store.DEFINITIONS, store.OVERVIEW},
 }  # fmt: skip
 """Where each table the code (not its docstrings) spells is named."""
@@ -80,7 +80,8 @@ def test_every_table_the_core_reads_is_built_by_dbt_or_by_the_core(tmp_path: Pat
     read_by_dbt = {f"{s['schema']}.{s['identifier']}" for s in manifest["sources"].values()}
     catalog = load_catalog()
     assert {*catalog.tables(), catalog.custom.definitions} <= built_by_dbt
-    assert {stats.DAILY_STATS, stats.DISTRIBUTIONS, stats.MATCHED_CUSTOMERS} <= built_by_dbt
+    segment_models = {stats.DAILY_STATS, stats.DISTRIBUTIONS, stats.MATCHED_CUSTOMERS, stats.SIZES}
+    assert segment_models <= built_by_dbt
     written = {spec.relation for spec in sources.ENTITIES}  # by the loader
     written |= {membership.MEMBERSHIP, membership.DAYS}  # by the daily segments step
     assert written == read_by_dbt

@@ -14,6 +14,9 @@ gender; a missing value is the bucket ``unknown``, so each dimension adds up to
 total_matched. Age is whole years on the day: under 18, 18-24, 25-34, 35-44, 45-54,
 55-64, 65+.
 
+``segments.segment_sizes``: total_matched, entered and exited on every computed day, from
+the membership history alone (rebuilt whole): the size over any past range.
+
 ``segments.segment_matched_customers``: the current members (of the segment's latest
 computed day) with name, source, last activity, added by (the user who created the
 contact) and owner.
@@ -40,6 +43,7 @@ from segmentation.settings import DEFAULT_TIMEZONE
 DAILY_STATS = f"{SCHEMA}.segment_daily_stats"
 DISTRIBUTIONS = f"{SCHEMA}.segment_distributions"
 MATCHED_CUSTOMERS = f"{SCHEMA}.segment_matched_customers"
+SIZES = f"{SCHEMA}.segment_sizes"
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -67,6 +71,11 @@ def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
             segment_id VARCHAR, cid VARCHAR, contact_id VARCHAR, full_name VARCHAR,
             source VARCHAR, last_activity_on DATE, added_by VARCHAR, owner_id VARCHAR,
             day DATE)"""
+    )
+    con.execute(
+        f"""CREATE TABLE IF NOT EXISTS {SIZES} (
+            segment_id VARCHAR, cid VARCHAR, day DATE, total_matched BIGINT, entered BIGINT,
+            exited BIGINT, rule_set_hash VARCHAR)"""
     )
 
 

@@ -21,10 +21,12 @@ from segmentation.daily.stats import (
     DAILY_STATS,
     DISTRIBUTIONS,
     MATCHED_CUSTOMERS,
+    SIZES,
     build_stats,
 )
 from segmentation.daily.stats import ensure_tables as ensure_stats_tables
 from segmentation.daily.store import OVERVIEW, read_store, record_store
+from serving.reads import growth
 from tests.conftest import AS_OF
 from tests.helpers import contact, dbt_build, load_all, tenant, write_landing
 
@@ -302,7 +304,7 @@ def test_dbt_builds_the_stats_tables_as_the_core_declares_them(three_days) -> No
     """Why: readers before the first build see tables the core creates empty
     (stats.ensure_tables); dbt must build the same columns and types."""
     work, _ = three_days
-    tables = (DAILY_STATS, DISTRIBUTIONS, MATCHED_CUSTOMERS)
+    tables = (DAILY_STATS, DISTRIBUTIONS, MATCHED_CUSTOMERS, SIZES)
     with duckdb.connect(str(work / "w.duckdb"), read_only=True) as con:
         built = {t: con.execute(f"DESCRIBE {t}").fetchall() for t in tables}
     with duckdb.connect() as con:
@@ -311,3 +313,24 @@ def test_dbt_builds_the_stats_tables_as_the_core_declares_them(three_days) -> No
     assert {t: [c[:2] for c in cols] for t, cols in built.items()} == {
         t: [c[:2] for c in cols] for t, cols in declared.items()
     }
+
+
+def test_sizes_over_any_past_range_come_from_the_history_alone(three_days, tmp_path) -> None:
+    """With every day's stats gone, one build (of the last day) answers total_matched,
+    entered and exited for every computed day, equal to what the stats said."""
+    work, _ = three_days
+    copy = tmp_path / "w.duckdb"
+    shutil.copy(work / "w.duckdb", copy)
+    figures = "SELECT segment_id, day, total_matched, entered, exited FROM {} ORDER BY ALL"
+    with duckdb.connect(str(copy)) as con:
+        stats = con.execute(figures.format(DAILY_STATS)).fetchall()
+        con.execute(f"DELETE FROM {DAILY_STATS}")
+        con.execute(f"DROP TABLE {SIZES}")
+    build_stats(copy, D3, work=tmp_path)
+    with duckdb.connect(str(copy), read_only=True) as con:
+        assert con.execute(figures.format(SIZES)).fetchall() == stats
+        assert len(stats) == 2 * 3
+        served = growth(con, "t1", "t1-chatty", D1, D3)
+    assert [(g["day"], g["total_matched"], g["percentage_reach"]) for g in served] == [
+        (D1, 2, None), (D2, 2, None), (D3, 2, pytest.approx(200 / 3)),
+    ]  # fmt: skip

@@ -18,7 +18,13 @@ import yaml
 
 from segmentation.daily.membership import DAYS, MEMBERSHIP
 from segmentation.daily.run import run_day
-from segmentation.daily.stats import DAILY_STATS, DISTRIBUTIONS, MATCHED_CUSTOMERS, build_stats
+from segmentation.daily.stats import (
+    DAILY_STATS,
+    DISTRIBUTIONS,
+    MATCHED_CUSTOMERS,
+    SIZES,
+    build_stats,
+)
 from segmentation.daily.store import read_store, record_store
 from segmentation.dbt import DBT_PROJECT, SEGMENT_STATS
 from segmentation.rules.catalog import load_catalog
@@ -27,7 +33,7 @@ from segmentation.warehouse import store_context
 from tests.conftest import AS_OF
 
 NEXT_DAY = AS_OF + timedelta(days=1)
-STATS = (DAILY_STATS, DISTRIBUTIONS, MATCHED_CUSTOMERS)
+STATS = (DAILY_STATS, DISTRIBUTIONS, MATCHED_CUSTOMERS, SIZES)
 
 
 @pytest.fixture(scope="module")

@@ -116,6 +116,11 @@ def create_app(settings: ServingSettings) -> FastAPI:
         except ApiError:
             return context(None, None)
 
+    def display_names(cid: str, checked: StoreContext) -> dict[str, str]:
+        """How a rule set names things in words: the tenant's custom fields and segments."""
+        segments = {item.segment.id: item.segment.name for item in store.segments(cid, checked)}
+        return custom_field_names(checked.custom_fields, cid) | segments
+
     def visible(who: Caller, item: SegmentFile) -> SegmentFile:
         _require(who, Scope.VIEW, item.segment)
         return item
@@ -277,7 +282,7 @@ def create_app(settings: ServingSettings) -> FastAPI:
                 f"the segment has no version {after if old else before}; its versions are "
                 f"{written or 'none written through the API'}",
             )
-        names = custom_field_names(checked.custom_fields, who.cid)
+        names = display_names(who.cid, checked)
         changes = [
             f"{field} changed from {str(getattr(old, field))!r} to {str(getattr(new, field))!r}"
             for field in ("name", "description", "status")
@@ -356,7 +361,7 @@ def create_app(settings: ServingSettings) -> FastAPI:
             rows, total = reads.matched_customers(
                 con, who.cid, segment.id, owner, reads.Page(page, per_page)
             )
-            names = custom_field_names(checked.custom_fields, who.cid)
+            names = display_names(who.cid, checked)
         active = segment.status == "active"
         return {
             **_summary(segment, stats),
@@ -442,7 +447,7 @@ def create_app(settings: ServingSettings) -> FastAPI:
             owner = who.user_id if who.customers_view is Access.OWNED else None
             if owner is not None and reads.contact_owner(con, who.cid, contact_id) != owner:
                 raise _contact_not_found(contact_id)
-            names = custom_field_names(checked.custom_fields, who.cid)
+            names = display_names(who.cid, checked)
             try:
                 why = explain_contact(
                     con, segment.rule_set, item.rule_set, contact_id, published.as_of, names

@@ -65,6 +65,8 @@ from segmentation.rules.model import AggregateFunction, CountOperator
 from segmentation.rules.plan import plan
 
 PROFILE_ALIAS = "p"
+MEMBERSHIP_ALIAS = "m"
+"""The one join of the membership history that every segment condition reads."""
 
 _COUNTS = {
     CountOperator.AT_LEAST: lambda matches, wanted: matches >= wanted,
@@ -88,6 +90,7 @@ class QueryBuilder:
         self.as_of = as_of
         self.profile = load_catalog().profile
         self._joins: dict[str, tuple[str, exp.Expression]] = {}
+        self._stretch_flags: dict[str, tuple[str, str, exp.Expression]] = {}
 
     # -- predicates -------------------------------------------------------------
 
@@ -142,21 +145,40 @@ class QueryBuilder:
         if stretches is None:
             held = exp.false()
         else:
-            membership = (
-                exp.select("contact_id", exp.alias_(exp.Count(this=exp.Star()), "stretches"))
-                .from_(exp.to_table(load_catalog().membership))
-                .where(
-                    exp.and_(
-                        self._tenant(None),
-                        exp.column("segment_id").eq(exp.convert(node.segment_id)),
-                        stretches,
-                    )
-                )
-                .group_by("contact_id")
-            )
-            stretches = exp.column("stretches", table=self._join(membership))
-            held = exp.Coalesce(this=stretches, expressions=[exp.convert(0)]) > 0
+            flag = self._stretch_flag(node.segment_id, stretches)
+            held = exp.Coalesce(this=flag, expressions=[exp.convert(0)]).eq(1)
         return exp.not_(held) if node.test.negated else held
+
+    def _stretch_flag(self, segment_id: str, stretches: exp.Expression) -> exp.Column:
+        """A column of the one membership join: 1 when one of the contact's stretches of
+        segment ``segment_id`` meets ``stretches``. Every segment condition of the query
+        shares that join, so the history is read once however many conditions use it."""
+        which = exp.column("segment_id").eq(exp.convert(segment_id))
+        condition = exp.and_(which, stretches)
+        key = condition.sql()
+        if key not in self._stretch_flags:
+            name = f"f{len(self._stretch_flags)}"
+            self._stretch_flags[key] = (name, segment_id, condition)
+        return exp.column(self._stretch_flags[key][0], table=MEMBERSHIP_ALIAS)
+
+    def _membership(self) -> exp.Select:
+        """``SELECT contact_id, MAX(CASE WHEN <condition> THEN 1 ELSE 0 END) AS f<n>, ...``
+        over the tenant's stretches of the segments the conditions name."""
+        flags = [
+            exp.alias_(
+                exp.Max(this=exp.If(this=condition, true=exp.convert(1), false=exp.convert(0))),
+                name,
+            )
+            for name, _segment_id, condition in self._stretch_flags.values()
+        ]
+        segments = sorted({segment_id for _n, segment_id, _c in self._stretch_flags.values()})
+        named = exp.column("segment_id").isin(*(exp.convert(s) for s in segments))
+        return (
+            exp.select("contact_id", *flags)
+            .from_(exp.to_table(load_catalog().membership))
+            .where(exp.and_(self._tenant(None), named))
+            .group_by("contact_id")
+        )
 
     def _stretches(self, test: Test) -> exp.Expression | None:
         """Which stretches of membership (``valid_from``, ``valid_to``) make ``test`` hold
@@ -241,7 +263,10 @@ class QueryBuilder:
     def from_profile(self) -> exp.Select:
         """``FROM profile p LEFT JOIN ...``: every join the predicates built so far need."""
         query = exp.select().from_(exp.to_table(self.profile).as_(PROFILE_ALIAS))
-        for alias, source in self._joins.values():
+        joins = list(self._joins.values())
+        if self._stretch_flags:
+            joins.append((MEMBERSHIP_ALIAS, self._membership()))
+        for alias, source in joins:
             if isinstance(source, exp.Select):
                 joined, tenant = source.subquery(alias), []  # the subquery filters the tenant
             else:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+import sqlglot
 from sqlglot import exp
 
 from segmentation.compile import to_sql
@@ -92,6 +93,36 @@ def customer_base_query(cid: str) -> exp.Select:
     )
 
 
+_NO_HISTORY = sqlglot.parse_one(
+    "SELECT CAST(NULL AS VARCHAR) AS segment_id, CAST(NULL AS VARCHAR) AS cid, "
+    "CAST(NULL AS VARCHAR) AS contact_id, CAST(NULL AS DATE) AS valid_from, "
+    "CAST(NULL AS DATE) AS valid_to WHERE FALSE"
+)
+
+
+def _has_history(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the membership history exists (no day computed yet: it does not)."""
+    schema, table = load_catalog().membership.split(".")
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [schema, table],
+    ).fetchall()
+    return found[0][0] > 0
+
+
+def _with_no_history(query: exp.Select) -> exp.Select:
+    """``query`` reading an empty history where a warehouse has none yet: before a
+    segment's first computed day nobody is a member of it."""
+    membership = load_catalog().membership
+
+    def empty(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Table) and f"{node.db}.{node.name}" == membership:
+            return _NO_HISTORY.subquery("history")
+        return node
+
+    return query.transform(empty)
+
+
 class MartsNotBuilt(LookupError):
     """The marts are not built as of the day a preview asks for."""
 
@@ -115,11 +146,16 @@ def preview(
         raise MartsNotBuilt(
             f"the marts are built as of {day}, not {as_of}: build the day {as_of} first"
         )
-    rows = con.execute(to_sql(preview_query(rule_set, as_of, sample_owner))).fetchall()
+    history = _has_history(con)
+
+    def run(query: exp.Select) -> list[tuple]:
+        return con.execute(to_sql(query if history else _with_no_history(query))).fetchall()
+
+    rows = run(preview_query(rule_set, as_of, sample_owner))
     if sample_owner is None:
         matched = rows[0][4] if rows else 0
     else:
-        matched = con.execute(to_sql(matched_count_query(rule_set, as_of))).fetchall()[0][0]
+        matched = run(matched_count_query(rule_set, as_of))[0][0]
     base = con.execute(to_sql(customer_base_query(rule_set.cid))).fetchall()[0][0]
     return Preview(
         total_matched=matched,

@@ -54,7 +54,7 @@ def test_examples_cover_every_category_and_association() -> None:
                     categories.add(field.group or "")
                 if condition["type"] == "association":
                     associations.add(condition["association"])
-    assert kinds == {"field", "custom_field", "association"}
+    assert kinds == {"field", "custom_field", "association", "segment"}
     assert {"default", "custom_qontak", "event", "consent", "loyalty", "metric"} <= categories
     assert {"RFM", "Commerce", "Recency", "Service"} <= categories
     assert associations >= {"conversations", "campaigns", "companies", "deals", "tickets"}

@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 
 from segmentation.compile import compile_rule_set, to_sql
+from segmentation.daily.membership import ensure_tables
 from segmentation.rules.catalog import CustomField, FieldType
+from segmentation.rules.references import SegmentRef
 from segmentation.rules.validate import bind
 from tests.helpers import in_memory_marts
 
@@ -33,7 +35,8 @@ def compiled(fixture: Path) -> str:
         )
         for field in case.get("custom_fields", [])
     }
-    rule_set = bind(case["rule_set"], case["tenant"], custom_fields)
+    segments = {s["id"]: SegmentRef(s["cid"], s["name"]) for s in case.get("segments", [])}
+    rule_set = bind(case["rule_set"], case["tenant"], custom_fields, segments=segments)
     tree = compile_rule_set(rule_set, date.fromisoformat(case["as_of"]))
     return to_sql(tree, "duckdb", pretty=True) + "\n"
 
@@ -62,4 +65,5 @@ def test_rule_set_compiles_to_its_fixture_sql(fixture: Path) -> None:
 def test_fixture_sql_runs_on_the_marts(fixture: Path) -> None:
     """Each fixture is SQL DuckDB binds against the marts' columns (on empty tables)."""
     with in_memory_marts({}) as con:
+        ensure_tables(con)  # the membership history segment conditions read
         assert con.execute(fixture.with_suffix(".sql").read_text()).fetchall() == []

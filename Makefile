@@ -44,9 +44,9 @@ daily: setup $(DAGSTER_HOME)/dagster.yaml  ## run the daily pipeline on the land
 sql: $(INSTALLED)  ## an interactive SQL shell on the warehouse, read-only
 	$(BIN)/duckdb -readonly $(WAREHOUSE)
 
-test: setup  ## the definitions load (dg check defs), then the whole test suite
+test: setup  ## the definitions load (dg check defs), then the whole test suite (and its slowest tests)
 	$(BIN)/dg check defs
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=40
 
 dev: setup $(DAGSTER_HOME)/dagster.yaml  ## the Dagster UI on http://127.0.0.1:3000
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -127,7 +128,7 @@ class Engine(dg.ConfigurableResource):
         env = {**os.environ, **self.settings_env, "SPARK_LOCAL_IP": "127.0.0.1"}
         done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
         if done.returncode != 0:
-            reason = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            reason = _failure_reason(done.stderr)
             raise dg.Failure(
                 description=f"the Spark step `{step}` failed: {reason}",
                 metadata={"output": dg.MetadataValue.text(done.stderr[-4000:])},
@@ -151,3 +152,14 @@ def job_tables(
 ) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
     """The job's tables, wherever its engine wrote them, read through DuckDB."""
     return engine.spark_tables() if engine.is_spark else warehouse.get_connection()
+
+
+def _failure_reason(output: str) -> str:
+    """The line of a failed step's output that says what went wrong: the last exception
+    raised (Python's, or the JVM's it carries), not the end of a Java stack trace."""
+    lines = [line.strip() for line in output.strip().splitlines() if line.strip()]
+    raised = [
+        line for line in lines
+        if re.match(r"^[\w.$]+(Error|Exception)\b", line) or "Exception: " in line
+    ]  # fmt: skip
+    return (raised or lines or ["no output"])[-1][:500]

@@ -88,12 +88,16 @@ class SparkSegments:
         by_tenant: dict[str, list[str]] = defaultdict(list)
         for segment_id, rule_set in rule_sets.items():
             by_tenant[rule_set.cid].append(segment_id)
+        # One tenant's query materialized at a time: each broadcasts its per-contact
+        # aggregates to the joins, and all tenants' at once exhaust the driver's memory
+        # (measured at a million contacts with a 2 GiB driver).
         frames = [
-            self.spark.sql(to_sql(members_query([rule_sets[s] for s in ids], ids, day), "spark"))
+            self.spark.sql(
+                to_sql(members_query([rule_sets[s] for s in ids], ids, day), "spark")
+            ).localCheckpoint()
             for _cid, ids in sorted(by_tenant.items())
         ]
-        members = reduce(DataFrame.unionAll, frames)
-        members.localCheckpoint().createOrReplaceTempView(DAY_MEMBERS)
+        reduce(DataFrame.unionAll, frames).createOrReplaceTempView(DAY_MEMBERS)
 
     def apply_day(
         self, day: date, members: Mapping[str, Iterable[str]], tenants: Mapping[str, str]

@@ -180,10 +180,21 @@ def run_day(con: duckdb.DuckDBPyConnection, day: date) -> tuple[float, DayFigure
     return bound, figures, len(rule_sets)
 
 
-def nesting(con: duckdb.DuckDBPyConnection, day: date, store: Path) -> tuple[float, float]:
-    """Seconds of the day's segments (``compute_day``: evaluation and history, level by
-    level) for the 200 segments without references, and with 50 using others; each on a
-    fresh history, best of two, interleaved."""
+@dataclass(frozen=True)
+class NestingFigures:
+    """The day's segments without and with segments that use segments: seconds (best of
+    two) and members written."""
+
+    plain_s: float
+    nested_s: float
+    plain_members: int
+    nested_members: int
+
+
+def nesting(con: duckdb.DuckDBPyConnection, day: date, store: Path) -> NestingFigures:
+    """The day's segments (``compute_day``: evaluation and history, level by level) for
+    the 200 segments without references, and with 50 using others; each on a fresh
+    history, best of two, interleaved."""
     cids = [r[0] for r in con.execute(f"SELECT DISTINCT cid FROM {load_catalog().profile} "
                                       "ORDER BY 1").fetchall()]  # fmt: skip
     context = StoreContext(custom_fields=custom_fields(con))
@@ -199,13 +210,15 @@ def nesting(con: duckdb.DuckDBPyConnection, day: date, store: Path) -> tuple[flo
         if invalid:
             raise ValueError(f"benchmark segments invalid: {invalid[:3]}")
     seconds: dict[bool, list[float]] = {False: [], True: []}
+    members: dict[bool, int] = {}
     for _ in range(2):
         for nested, stored in stores.items():
             con.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
             started = time.perf_counter()
-            compute_day(DuckDBSegments(con), day, stored)
+            result = compute_day(DuckDBSegments(con), day, stored)
             seconds[nested].append(time.perf_counter() - started)
-    return min(seconds[False]), min(seconds[True])
+            members[nested] = sum(change.members for change in result.changes)
+    return NestingFigures(min(seconds[False]), min(seconds[True]), members[False], members[True])
 
 
 def report(days: list[tuple[float, DayFigures]], segments: int) -> str:

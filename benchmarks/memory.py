@@ -80,8 +80,10 @@ class Sampler:
             pids = _tree(self.root)
             self.samples.append((time.time(), sum(_rss(pid) for pid in pids)))
             for pid in pids:
-                if pid not in self.commands:
-                    self.commands[pid] = _command(pid)
+                # A child is named after its parent until it execs (a JVM starts as a
+                # shell script): read the name again until it is a JVM's.
+                if self.commands.get(pid) != "java":
+                    self.commands[pid] = _command(pid) or self.commands.get(pid, "")
             self._stop.wait(self.interval)
 
     def started(self, command: str) -> int:

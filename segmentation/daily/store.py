@@ -305,7 +305,7 @@ def record_store(con: duckdb.DuckDBPyConnection, stored: list[StoredSegment]) ->
                 "owner_id": segment.owner_id if segment else None,
                 "created_at": segment.created_at if segment else None,
                 "updated_at": segment.updated_at if segment else None,
-                "rule_set": segment.rule_set.model_dump_json() if segment else None,
+                "rule_set": segment.rule_set.model_dump_json(exclude_unset=True) if segment else None,
                 "rule_set_hash": rule_set_hash(segment) if segment else None,
                 "is_valid": item.valid,
                 "issues": json.dumps([vars(i) for i in item.issues]),

@@ -10,7 +10,10 @@ table a rule set needs is LEFT JOINed once, on the contact and the tenant:
   ``(SELECT contact_id, COUNT(*) FROM <records> WHERE cid = ... AND <sub-filters>
   AND <window> GROUP BY contact_id)``, compared with the condition's count; or, for an
   aggregate, their ``SUM`` / ``MIN`` / ``MAX`` of a column (an average as its sum and
-  count, compared without division so decimals stay exact).
+  count, compared without division so decimals stay exact);
+* every segment condition through one join of the membership history, a flag per
+  condition: ``MAX(CASE WHEN <segment and stretch condition> THEN 1 ELSE 0 END)`` per
+  contact over the tenant's stretches of the segments named.
 
 Identical joins are shared, so many rule sets can be compiled into one query (one
 boolean column each) that reads the profile once. Each node of the bound tree has its

@@ -305,7 +305,7 @@ def record_store(con: duckdb.DuckDBPyConnection, stored: list[StoredSegment]) ->
                 "owner_id": segment.owner_id if segment else None,
                 "created_at": segment.created_at if segment else None,
                 "updated_at": segment.updated_at if segment else None,
-                "rule_set": segment.rule_set.model_dump_json(exclude_unset=True) if segment else None,
+                "rule_set": _as_written(segment),
                 "rule_set_hash": rule_set_hash(segment) if segment else None,
                 "is_valid": item.valid,
                 "issues": json.dumps([vars(i) for i in item.issues]),
@@ -334,6 +334,13 @@ def record_store(con: duckdb.DuckDBPyConnection, stored: list[StoredSegment]) ->
         WHERE d.is_valid
         """
     )
+
+
+def _as_written(segment: Segment | None) -> str | None:
+    """The segment's rule set as its file wrote it: a default the writer left out stays
+    out (the model's full dump would add a count to an aggregate condition, which
+    validation refuses when the rule set is read back)."""
+    return segment.rule_set.model_dump_json(exclude_unset=True) if segment else None
 
 
 _DEFINITIONS_SCHEMA = pa.schema(
